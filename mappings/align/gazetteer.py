@@ -1,0 +1,192 @@
+"""The offline gazetteer: entities with Wikidata ids, aliases and periods, read from CSV.
+
+The tables are data a curator edits (``mappings/tables/entities.csv``,
+``demonyms.csv``); this module only loads them, checks them, and indexes every
+matchable name by its word tokens for the mention finder.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from mappings.errors import InputError
+
+TABLES = Path(__file__).resolve().parent.parent / "tables"
+ENTITY_COLUMNS = [
+    "id",
+    "kind",
+    "subkind",
+    "label",
+    "qid",
+    "aliases",
+    "unmatched_aliases",
+    "valid_from",
+    "valid_to",
+    "successor_qids",
+    "confidence",
+    "sources",
+    "note",
+]
+KINDS = {"state", "person", "organization", "event", "place", "concept"}
+CONFIDENCES = {"verified", "single-source", "unverified", "curator"}
+QID = re.compile(r"^Q[1-9][0-9]*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TOKEN = re.compile(r"[^\W\d_]+|\d+")
+GENERIC_STATE_SUBKINDS = {"country", "country_realm"}
+
+
+def slugify(text: str) -> str:
+    """'Nicolae Ceaușescu' -> 'nicolae-ceausescu': ASCII, lowercase, hyphens."""
+    text = re.sub(r"['’]", "", text)
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "x"
+
+
+def name_key(name: str) -> tuple[str, ...]:
+    """Word tokens of a name, as the matcher compares them (case kept, punctuation dropped)."""
+    name = re.sub(r"^(?:the|The)\s+", "", name.strip())
+    return tuple(TOKEN.findall(unicodedata.normalize("NFC", name)))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the gazetteer."""
+
+    id: str
+    kind: str
+    subkind: str
+    label: str
+    qid: str
+    aliases: tuple[str, ...]
+    valid_from: int | None
+    valid_to: int | None
+    successor_qids: tuple[str, ...]
+    confidence: str
+    note: str
+
+    @property
+    def is_generic_state(self) -> bool:
+        return self.kind == "state" and self.subkind in GENERIC_STATE_SUBKINDS
+
+    def valid_during(self, first_year: int, last_year: int) -> bool | None:
+        """Whether the entity existed in any year of the range; None if its period is unknown."""
+        if self.valid_from is None or self.valid_to is None:
+            return None
+        return self.valid_from <= last_year and self.valid_to >= first_year
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    entries: dict[str, Entry]
+    index: dict[tuple[str, ...], tuple[str, ...]]  # name tokens -> entry ids
+    demonyms: dict[tuple[str, ...], str]  # adjective tokens -> a name in the index
+    context_nouns: frozenset[str]
+    max_tokens: int
+
+    def lookup(self, key: tuple[str, ...]) -> tuple[Entry, ...]:
+        return tuple(self.entries[i] for i in self.index.get(key, ()))
+
+    def find_by_name(self, name: str) -> tuple[Entry, ...]:
+        return self.lookup(name_key(name))
+
+
+def _year(value: str, where: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"-?\d{1,4}", value):
+        raise InputError(f"{where}: year {value!r} is not a year (expected e.g. 1949)")
+    return int(value)
+
+
+def read_entities(path: Path) -> dict[str, Entry]:
+    """Load and check entities.csv; every problem names the file and line."""
+    entries: dict[str, Entry] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in ("id", "kind", "label", "qid", "aliases") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            where = f"{path}:{line}"
+            ident = (row.get("id") or "").strip()
+            if not SLUG.match(ident):
+                raise InputError(f"{where}: id {ident!r} must be lowercase words joined by '-'")
+            if ident in entries:
+                raise InputError(f"{where}: id {ident!r} appears twice; ids must be unique")
+            kind = (row.get("kind") or "").strip()
+            if kind not in KINDS:
+                raise InputError(f"{where}: kind {kind!r} is not one of {sorted(KINDS)}")
+            qid = (row.get("qid") or "").strip()
+            if qid and not QID.match(qid):
+                raise InputError(f"{where}: qid {qid!r} is not a Wikidata item id (expected Q123)")
+            confidence = (row.get("confidence") or "unverified").strip()
+            if confidence not in CONFIDENCES:
+                raise InputError(f"{where}: confidence {confidence!r} is not one of {sorted(CONFIDENCES)}")
+            successors = tuple(s for s in (row.get("successor_qids") or "").split(";") if s)
+            for s in successors:
+                if not QID.match(s):
+                    raise InputError(f"{where}: successor {s!r} is not a Wikidata item id")
+            entries[ident] = Entry(
+                id=ident,
+                kind=kind,
+                subkind=(row.get("subkind") or "").strip(),
+                label=row["label"].strip(),
+                qid=qid,
+                aliases=tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()),
+                valid_from=_year(row.get("valid_from") or "", where),
+                valid_to=_year(row.get("valid_to") or "", where),
+                successor_qids=successors,
+                confidence=confidence,
+                note=(row.get("note") or "").strip(),
+            )
+    return entries
+
+
+def _read_simple(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        for c in columns:
+            if c not in (reader.fieldnames or []):
+                raise InputError(f"{path}: missing column {c!r}")
+        return [{k: (v or "").strip() for k, v in row.items()} for row in reader]
+
+
+def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
+    entries = read_entities(tables / "entities.csv")
+    index: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for entry in entries.values():
+        for name in (entry.label, *entry.aliases):
+            key = name_key(name)
+            if key and entry.id not in index[key]:
+                index[key].append(entry.id)
+    demonyms: dict[tuple[str, ...], str] = {}
+    for line, row in enumerate(_read_simple(tables / "demonyms.csv", ("demonym", "name")), 2):
+        if not name_key(row["name"]) in index:
+            raise InputError(
+                f"{tables / 'demonyms.csv'}:{line}: name {row['name']!r} is not in entities.csv"
+            )
+        demonyms[name_key(row["demonym"])] = row["name"]
+    nouns = frozenset(
+        r["noun"] for r in _read_simple(tables / "state_context_nouns.csv", ("noun",))
+    )
+    max_tokens = max((len(k) for k in (*index, *demonyms)), default=1)
+    return Gazetteer(
+        entries=entries,
+        index={k: tuple(v) for k, v in index.items()},
+        demonyms=demonyms,
+        context_nouns=nouns,
+        max_tokens=max_tokens,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(tables: Path = TABLES) -> Gazetteer:
+    """The gazetteer of a tables folder, loaded once per process."""
+    return build_gazetteer(tables)
