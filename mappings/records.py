@@ -143,12 +143,7 @@ class Mention:
     end: int
     quote: str
     region: RegionKind
-    entity_id: str  # gazetteer id, or a local id for an unaligned name
-    kind: str  # state, person, organization, event, place, concept
-    method: str  # exact-label, alias, demonym-context, agent, curator, unaligned, ...
-    confidence: float
-    status: Literal["aligned", "unaligned", "ambiguous"] = "aligned"
-    candidates: tuple[str, ...] = ()  # competing gazetteer ids when ambiguous
+    resolution: Resolution
 
 
 @dataclass(frozen=True)
@@ -161,12 +156,34 @@ class WorkLink:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """What a name was resolved to: a gazetteer entry, or a local entity minted for it."""
+
+    entity_id: str
+    kind: str
+    label: str
+    status: Literal["aligned", "unaligned", "ambiguous"]
+    method: str
+    confidence: float
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgentLink:
+    agent: Agent
+    resolution: Resolution
+
+
+@dataclass(frozen=True)
 class AlignedText:
-    """A text with its mentions resolved, and the document-level facts of its work."""
+    """A text with its names resolved, and the document-level facts of its work."""
 
     record: TextRecord
     mentions: tuple[Mention, ...]
+    agents: tuple[AgentLink, ...]
     work: WorkFacts
+    work_agents: tuple[AgentLink, ...] = ()
+    is_primary: bool = True  # the text that carries its work's description in the dumps
 
 
 @dataclass(frozen=True)
@@ -198,6 +215,7 @@ def to_plain(value: Any) -> Any:
 __all__ = [
     "APPARATUS",
     "Agent",
+    "AgentLink",
     "AlignedText",
     "ArchivalReference",
     "DateValue",
@@ -206,6 +224,7 @@ __all__ = [
     "Mention",
     "PublishedSource",
     "Region",
+    "Resolution",
     "TextRecord",
     "WorkFacts",
     "WorkLink",
