@@ -29,7 +29,8 @@ EXIT_CODES = """exit codes:
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publish.py",
-        description="Fond: publish an archival document collection as linked data aligned with Wikidata."
+        description="Fond: publish an archival document collection as linked data aligned"
+        " with Wikidata."
         " Without a subcommand, builds corpus/ into graph/.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -51,11 +52,18 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 conforms, 1 SHACL violation, 2 unreadable input",
     )
     validate.add_argument("file", type=Path)
-    validate.add_argument("--format", choices=["turtle", "nt", "json-ld"], help="default: from the file extension")
+    validate.add_argument(
+        "--format", choices=["turtle", "nt", "json-ld"], help="default: from the file extension"
+    )
     validate.set_defaults(run=run_validate)
 
-    ref = sub.add_parser("import-reference", help="merge a verified reference table into mappings/tables/entities.csv")
-    ref.add_argument("reference", type=Path, help="folder with entities.csv (e.g. ../shared/reference)")
+    ref = sub.add_parser(
+        "import-reference",
+        help="merge a verified reference table into mappings/tables/entities.csv",
+    )
+    ref.add_argument(
+        "reference", type=Path, help="folder with entities.csv (e.g. ../shared/reference)"
+    )
     ref.add_argument("--entities", type=Path, default=ROOT / "mappings" / "tables" / "entities.csv")
     ref.set_defaults(run=run_import_reference)
 
@@ -64,7 +72,10 @@ def _build_parser() -> argparse.ArgumentParser:
     except ImportError:  # pragma: no cover - the online path is optional
         reconcile = None  # type: ignore[assignment]
     if reconcile is not None:
-        rec = sub.add_parser("reconcile", help="ask the Wikidata API for candidates and refreshes; write proposals for a curator")
+        rec = sub.add_parser(
+            "reconcile",
+            help="ask the Wikidata API for candidates and refreshes; write proposals for a curator",
+        )
         reconcile.add_arguments(rec)
 
     for name in ("evaluate", "query", "serve", "load"):
@@ -77,12 +88,34 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _add_build_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="folder of .txt documents (default: corpus/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "graph", help="output folder (default: graph/)")
-    parser.add_argument("--base", default=os.environ.get("FOND_BASE", DEFAULT_BASE), help=f"base IRI of minted IRIs (default: {DEFAULT_BASE})")
-    parser.add_argument("--workers", type=int, default=0, help="worker processes (default: all cores; output is the same for any number)")
-    parser.add_argument("--batch-size", type=int, default=20, help="texts per validation batch (default: 20)")
-    parser.add_argument("--strict", action="store_true", help="stop at the first bad corpus file instead of skipping it")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=ROOT / "corpus",
+        help="folder of .txt documents (default: corpus/)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "graph", help="output folder (default: graph/)"
+    )
+    parser.add_argument(
+        "--base",
+        default=os.environ.get("FOND_BASE", DEFAULT_BASE),
+        help=f"base IRI of minted IRIs (default: {DEFAULT_BASE})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes (default: all cores; output is the same for any number)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=20, help="texts per validation batch (default: 20)"
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first bad corpus file instead of skipping it",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -115,9 +148,11 @@ def summary(result, out: Path) -> str:  # noqa: ANN001 - BuildResult
     lines = [
         f"documents: {result.works} ({result.texts} texts read, {len(result.skipped)} skipped)",
         f"triples:   {result.triples:,}",
-        f"entities:  {result.entities_aligned} aligned with Wikidata, {result.entities_unaligned} not aligned,"
+        f"entities:  {result.entities_aligned} aligned with Wikidata,"
+        f" {result.entities_unaligned} not aligned,"
         f" {result.entities_ambiguous} ambiguous (see {out / 'alignment-report.csv'})",
-        f"SHACL:     {'conforms' if result.conforms else 'DOES NOT CONFORM'}: {result.violations} violations,"
+        f"SHACL:     {'conforms' if result.conforms else 'DOES NOT CONFORM'}:"
+        f" {result.violations} violations,"
         f" {result.warnings} warnings, {result.infos} infos (see {out / 'validation-report.txt'})",
     ]
     for message in result.skipped:
@@ -127,23 +162,25 @@ def summary(result, out: Path) -> str:  # noqa: ANN001 - BuildResult
     if len(result.read_warnings) > 20:
         lines.append(f"warning:   ... and {len(result.read_warnings) - 20} more")
     lines.append(
-        f"dumps:     {'written to ' + str(out) if result.published else 'NOT written (previous dumps kept)'}"
-        f" in {result.seconds:.1f} s"
+        "dumps:     "
+        + (f"written to {out}" if result.published else "NOT written (previous dumps kept)")
+        + f" in {result.seconds:.1f} s"
     )
     return "\n".join(lines)
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from fond.validate import conforms, format_results
     from fond.readdump import read_dump
-    from fond.validate import validate_graph
+    from fond.validate import conforms, format_results, validate_graph
 
     graph = read_dump(args.file, args.format)
     rows = validate_graph(graph)
     ok = conforms(rows)
-    print(f"{args.file}: {len(graph):,} triples; {'conforms' if ok else 'DOES NOT CONFORM'}"
-          f" ({sum(r.severity == 'Violation' for r in rows)} violations,"
-          f" {sum(r.severity == 'Warning' for r in rows)} warnings)")
+    print(
+        f"{args.file}: {len(graph):,} triples; {'conforms' if ok else 'DOES NOT CONFORM'}"
+        f" ({sum(r.severity == 'Violation' for r in rows)} violations,"
+        f" {sum(r.severity == 'Warning' for r in rows)} warnings)"
+    )
     text = format_results([(r, str(args.file)) for r in rows if r.severity != "Info"])
     if text:
         print(text, file=sys.stderr if not ok else sys.stdout)
@@ -154,7 +191,9 @@ def run_import_reference(args: argparse.Namespace) -> int:
     from mappings.align.reference import import_reference
 
     kept, added = import_reference(args.reference, args.entities)
-    print(f"{args.entities}: kept {kept} rows, added {added} from {args.reference / 'entities.csv'}")
+    print(
+        f"{args.entities}: kept {kept} rows, added {added} from {args.reference / 'entities.csv'}"
+    )
     return 0
 
 

@@ -35,7 +35,16 @@ VOCABULARIES = [
     "http://www.w3.org/ns/oa#",
     "http://www.w3.org/ns/prov#",
 ]
-COLLECTION_KEYS = {"title", "description", "publisher", "licence", "text_rights", "homepage", "keywords", "language"}
+COLLECTION_KEYS = {
+    "title",
+    "description",
+    "publisher",
+    "licence",
+    "text_rights",
+    "homepage",
+    "keywords",
+    "language",
+}
 
 
 @dataclass
@@ -61,7 +70,10 @@ def read_collection(corpus: Path) -> Collection:
         raise InputError(f"{path}: not valid UTF-8 TOML: {error}") from None
     unknown = set(data) - COLLECTION_KEYS
     if unknown:
-        raise InputError(f"{path}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(COLLECTION_KEYS))}")
+        raise InputError(
+            f"{path}: unknown field(s) {', '.join(sorted(unknown))};"
+            f" allowed: {', '.join(sorted(COLLECTION_KEYS))}"
+        )
     return Collection(**data)
 
 
@@ -79,7 +91,9 @@ def describe_dataset(
     triples: list[Triple] = []
 
     def add(s: str, p: str, o: NamedNode | Literal | str) -> None:
-        triples.append(Triple(NamedNode(s), NamedNode(p), NamedNode(o) if isinstance(o, str) else o))
+        triples.append(
+            Triple(NamedNode(s), NamedNode(p), NamedNode(o) if isinstance(o, str) else o)
+        )
 
     add(ds, RDF_TYPE, VOID + "Dataset")
     add(ds, RDF_TYPE, DCAT + "Dataset")
@@ -97,8 +111,14 @@ def describe_dataset(
         add(ds, DCAT + "keyword", Literal(keyword))
     add(ds, DCT + "language", Literal(collection.language))
     add(ds, VOID + "triples", Literal(str(counts["triples"]), datatype=NamedNode(XSD + "integer")))
-    add(ds, VOID + "entities", Literal(str(counts["subjects"]), datatype=NamedNode(XSD + "integer")))
-    add(ds, VOID + "distinctSubjects", Literal(str(counts["subjects"]), datatype=NamedNode(XSD + "integer")))
+    add(
+        ds, VOID + "entities", Literal(str(counts["subjects"]), datatype=NamedNode(XSD + "integer"))
+    )
+    add(
+        ds,
+        VOID + "distinctSubjects",
+        Literal(str(counts["subjects"]), datatype=NamedNode(XSD + "integer")),
+    )
     add(ds, VOID + "uriSpace", Literal(base))
     add(ds, VOID + "feature", "http://www.w3.org/ns/formats/N-Triples")
     add(ds, VOID + "feature", "http://www.w3.org/ns/formats/Turtle")
@@ -118,7 +138,11 @@ def describe_dataset(
     add(linkset, VOID + "target", ds)
     add(linkset, VOID + "target", "http://www.wikidata.org/entity/")
     add(linkset, VOID + "linkPredicate", "http://www.w3.org/2004/02/skos/core#exactMatch")
-    add(linkset, VOID + "triples", Literal(str(linked_wikidata), datatype=NamedNode(XSD + "integer")))
+    add(
+        linkset,
+        VOID + "triples",
+        Literal(str(linked_wikidata), datatype=NamedNode(XSD + "integer")),
+    )
     for name, media in MEDIA.items():
         dist = f"{ds}/distribution/{name.replace('.', '-')}"
         add(ds, VOID + "dataDump", base + name)
@@ -127,12 +151,20 @@ def describe_dataset(
         add(dist, DCAT + "downloadURL", base + name)
         add(dist, DCAT + "mediaType", Literal(media))
         add(dist, DCT + "license", collection.licence)
-        add(dist, DCAT + "byteSize", Literal(str(sizes[name]), datatype=NamedNode(XSD + "nonNegativeInteger")))
+        add(
+            dist,
+            DCAT + "byteSize",
+            Literal(str(sizes[name]), datatype=NamedNode(XSD + "nonNegativeInteger")),
+        )
         checksum = f"{dist}/checksum"
         add(dist, SPDX + "checksum", checksum)
         add(checksum, RDF_TYPE, SPDX + "Checksum")
         add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
-        add(checksum, SPDX + "checksumValue", Literal(checksums[name], datatype=NamedNode(XSD + "hexBinary")))
+        add(
+            checksum,
+            SPDX + "checksumValue",
+            Literal(checksums[name], datatype=NamedNode(XSD + "hexBinary")),
+        )
     prefixes = {"void": VOID, "dcat": DCAT, "dcterms": DCT, "xsd": XSD, "spdx": SPDX, "foaf": FOAF}
     data = serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes)
     assert data is not None

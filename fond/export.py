@@ -56,7 +56,10 @@ class _Compactor:
             if isinstance(value, dict) and "@id" in value:
                 iri = self.expand(value["@id"])
                 coercion = value.get("@type")
-                self.terms[iri] = (key, self.expand(coercion) if coercion and coercion != "@id" else coercion)
+                self.terms[iri] = (
+                    key,
+                    self.expand(coercion) if coercion and coercion != "@id" else coercion,
+                )
 
     def expand(self, curie: str) -> str:
         prefix, _, local = curie.partition(":")
@@ -98,14 +101,19 @@ class _Compactor:
             if term is not None:
                 name, coercion = term
                 fits = (coercion == "@id") == isinstance(t.object, NamedNode) or coercion is None
-                if fits and not (isinstance(t.object, Literal) and coercion not in (None, t.object.datatype.value)):
+                if fits and not (
+                    isinstance(t.object, Literal)
+                    and coercion not in (None, t.object.datatype.value)
+                ):
                     values[name].append(self.value(t.object, coercion))
                     continue
             values[self.compact(predicate)].append(self.value(t.object, None))
         if types:
             out["@type"] = sorted(types) if len(types) > 1 else types[0]
         for key in sorted(values):
-            items = sorted(values[key], key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+            items = sorted(
+                values[key], key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+            )
             out[key] = items[0] if len(items) == 1 else items
         return out
 
@@ -129,7 +137,9 @@ class DumpWriter:
         self.subjects: set[str] = set()
         self._first_ttl = True
         self._first_node = True
-        header = json.dumps({"@context": context_document()["@context"]}, indent=1, ensure_ascii=False)
+        header = json.dumps(
+            {"@context": context_document()["@context"]}, indent=1, ensure_ascii=False
+        )
         self.jsonld.write(header[:-2].encode("utf-8") + b',\n "@graph": [\n')
 
     def write_block(self, lines: list[str]) -> None:
@@ -154,7 +164,9 @@ class DumpWriter:
         for subject in sorted(by_subject):
             node = self.compactor.node(subject, by_subject[subject])
             text = json.dumps(node, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
-            self.jsonld.write(("" if self._first_node else ",\n").encode("utf-8") + b"  " + text.encode("utf-8"))
+            self.jsonld.write(
+                ("" if self._first_node else ",\n").encode("utf-8") + b"  " + text.encode("utf-8")
+            )
             self._first_node = False
 
     def close(self) -> None:

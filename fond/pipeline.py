@@ -32,19 +32,33 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from fond.describe import describe_dataset, read_collection
+from fond.export import DumpWriter, Staging, sha256_of
+from fond.validate import ResultRow, format_results, validate_ntriples
 from mappings.align import align_agents, find_mentions, resolve_name
 from mappings.align.gazetteer import Gazetteer, load_gazetteer
 from mappings.errors import DocumentError, InputError
 from mappings.link import WorkIndex, fingerprint
 from mappings.link.works import merge_work, merge_work_agents
 from mappings.read import read_text
-from mappings.records import APPARATUS, AgentLink, AlignedText, Mention, Resolution, TextRecord, WorkLink
-from mappings.to_rdf import PREFIXES, local_entity_of, map_document_types, map_entity, map_text, sort_triples
+from mappings.records import (
+    APPARATUS,
+    AgentLink,
+    AlignedText,
+    Mention,
+    Resolution,
+    TextRecord,
+    WorkLink,
+)
+from mappings.to_rdf import (
+    PREFIXES,
+    local_entity_of,
+    map_document_types,
+    map_entity,
+    map_text,
+    sort_triples,
+)
 from mappings.to_rdf.iris import Iris
-
-from fond.describe import describe_dataset, read_collection
-from fond.export import DumpWriter, Staging, sha256_of
-from fond.validate import ResultRow, format_results, validate_ntriples
 
 DUMPS = ["dataset.nt", "dataset.ttl", "dataset.jsonld"]
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -88,7 +102,14 @@ def discover(corpus: Path) -> list[Path]:
     """Corpus texts, sorted so that the order on disk never matters."""
     if not corpus.is_dir():
         raise InputError(f"{corpus}: corpus folder not found")
-    files = sorted((p for p in corpus.rglob("*.txt") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus).parts)), key=lambda p: p.relative_to(corpus).as_posix())
+    files = sorted(
+        (
+            p
+            for p in corpus.rglob("*.txt")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+        ),
+        key=lambda p: p.relative_to(corpus).as_posix(),
+    )
     return files
 
 
@@ -127,7 +148,12 @@ def _read_one(args: tuple[str, str]) -> tuple[str, TextRecord | None, str | None
         return path, None, str(error)
     except Exception as error:  # noqa: BLE001 - one bad file must not stop a corpus run
         rel = Path(path).relative_to(corpus).as_posix()
-        return path, None, f"{rel}: could not be read ({type(error).__name__}: {error}); please report this as a bug"
+        return (
+            path,
+            None,
+            f"{rel}: could not be read ({type(error).__name__}: {error});"
+            " please report this as a bug",
+        )
 
 
 class RecordStore:
@@ -135,14 +161,20 @@ class RecordStore:
 
     def __init__(self, folder: Path) -> None:
         self.db = sqlite3.connect(str(folder / "records.sqlite"))
-        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE r(id TEXT PRIMARY KEY, file TEXT, data BLOB)")
+        self.db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            " CREATE TABLE r(id TEXT PRIMARY KEY, file TEXT, data BLOB)"
+        )
 
     def put(self, record: TextRecord) -> str | None:
         """Store; returns the file already holding this id, if any."""
         row = self.db.execute("SELECT file FROM r WHERE id = ?", (record.text_id,)).fetchone()
         if row:
             return row[0]
-        self.db.execute("INSERT INTO r VALUES (?,?,?)", (record.text_id, record.source_file, pickle.dumps(record, protocol=5)))
+        self.db.execute(
+            "INSERT INTO r VALUES (?,?,?)",
+            (record.text_id, record.source_file, pickle.dumps(record, protocol=5)),
+        )
         return None
 
     def get(self, text_id: str) -> TextRecord:
@@ -183,18 +215,35 @@ def _suppressed(record: TextRecord) -> frozenset[str]:
     return frozenset(w.split(":", 1)[1] for w in record.warnings if w.startswith("suppress:"))
 
 
-def align_unit(unit: Unit, gazetteer: Gazetteer) -> tuple[AlignedText, dict[str, tuple[AgentLink, ...]], dict[str, tuple[Mention, ...]]]:
+def align_unit(
+    unit: Unit, gazetteer: Gazetteer
+) -> tuple[AlignedText, dict[str, tuple[AgentLink, ...]], dict[str, tuple[Mention, ...]]]:
     records = {r.text_id: r for r in unit.records}
     work_id = unit.link.work_id if unit.link else (records[unit.text_id].work_id or unit.text_id)
     work = merge_work(work_id, list(records.values()), unit.link)
     per_agents: dict[str, tuple[AgentLink, ...]] = {}
     per_mentions: dict[str, tuple[Mention, ...]] = {}
     for text_id, record in records.items():
-        per_agents[text_id] = align_agents(record.agents, gazetteer, work.date.value if work.date else None)
-        per_mentions[text_id] = find_mentions(record.text, record.regions, gazetteer, work.date.value if work.date else None, _suppressed(record))
+        per_agents[text_id] = align_agents(
+            record.agents, gazetteer, work.date.value if work.date else None
+        )
+        per_mentions[text_id] = find_mentions(
+            record.text,
+            record.regions,
+            gazetteer,
+            work.date.value if work.date else None,
+            _suppressed(record),
+        )
     work_agents = merge_work_agents(per_agents)
     primary = unit.text_id == min(records)
-    aligned = AlignedText(records[unit.text_id], per_mentions[unit.text_id], per_agents[unit.text_id], work, work_agents, primary)
+    aligned = AlignedText(
+        records[unit.text_id],
+        per_mentions[unit.text_id],
+        per_agents[unit.text_id],
+        work,
+        work_agents,
+        primary,
+    )
     return aligned, per_agents, per_mentions
 
 
@@ -232,17 +281,23 @@ def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
         date = aligned.work.date.value if aligned.work.date else None
         extra: list[Resolution] = []
 
-        def resolve(name: str, kind: str, _extra: list[Resolution] = extra, _date=date) -> Resolution:  # noqa: ANN001
+        def resolve(
+            name: str, kind: str, _extra: list[Resolution] = extra, _date=date
+        ) -> Resolution:  # noqa: ANN001
             found = resolve_name(name, kind, gazetteer, _date)
             _extra.append(found)
             return found
 
-        work_mentions = [
-            m.resolution.entity_id
-            for text_id, ms in per_mentions.items()
-            for m in ms
-            if m.region not in APPARATUS
-        ] if aligned.is_primary else []
+        work_mentions = (
+            [
+                m.resolution.entity_id
+                for text_id, ms in per_mentions.items()
+                for m in ms
+                if m.region not in APPARATUS
+            ]
+            if aligned.is_primary
+            else []
+        )
         triples = map_text(aligned, iris, resolve, work_mentions)
         lines = sort_triples(triples)
         source_lines = [line for line in lines if line.startswith(f"<{base}source/")]
@@ -253,19 +308,28 @@ def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
         if aligned.is_primary:
             works += 1
             used += [a.resolution for a in aligned.work_agents]
-            used += [m.resolution for ms in per_mentions.values() for m in ms if m.region not in APPARATUS]
+            used += [
+                m.resolution
+                for ms in per_mentions.values()
+                for m in ms
+                if m.region not in APPARATUS
+            ]
         used += extra
         resolutions.extend(used)
         mentions_out.extend((unit.text_id, m) for m in aligned.mentions)
         agents_out.extend((unit.text_id, a) for a in aligned.agents)
         if aligned.is_primary:
-            agents_out.extend((unit.text_id, a) for a in aligned.work_agents if a not in aligned.agents)
+            agents_out.extend(
+                (unit.text_id, a) for a in aligned.work_agents if a not in aligned.agents
+            )
         batch_lines.extend(lines)
     entity_lines = _entity_lines(resolutions, iris, gazetteer)
     shared.extend(entity_lines)
     results: list[tuple[ResultRow, str]] = []
     if validate:
-        rows = validate_ntriples(batch_lines + entity_lines + type_lines + _stub_links(batch_lines, units, base))
+        rows = validate_ntriples(
+            batch_lines + entity_lines + type_lines + _stub_links(batch_lines, units, base)
+        )
         for row in rows:
             results.append((row, _where(row.focus, base, units)))
     return BatchResult(blocks, sorted(set(shared)), results, mentions_out, agents_out, works)
@@ -277,7 +341,9 @@ def _stub_links(lines: list[str], units: list[Unit], base: str) -> list[str]:
     stubs = []
     for unit in units:
         for record in unit.records:
-            stubs.append(f"<{base}text/{record.text_id}> {RDF_TYPE} <https://w3id.org/fond/ns#Text> .\n")
+            stubs.append(
+                f"<{base}text/{record.text_id}> {RDF_TYPE} <https://w3id.org/fond/ns#Text> .\n"
+            )
         work_id = unit.link.work_id if unit.link else (unit.records[0].work_id or unit.text_id)
         stubs.append(f"<{base}doc/{work_id}> {RDF_TYPE} <https://w3id.org/fond/ns#Document> .\n")
     return stubs
@@ -290,11 +356,19 @@ def _where(focus: str, base: str, units: list[Unit]) -> str:
             rest = focus[len(base + prefix) :]
             for unit in units:
                 for record in unit.records:
-                    key = record.text_id if prefix == "text/" else (unit.link.work_id if unit.link else unit.text_id)
+                    key = (
+                        record.text_id
+                        if prefix == "text/"
+                        else (unit.link.work_id if unit.link else unit.text_id)
+                    )
                     if rest == key or rest.startswith(key + "/"):
-                        return f"{record.source_file} (text {record.text_id})" if prefix == "text/" else f"document {key}, from {record.source_file}"
+                        return (
+                            f"{record.source_file} (text {record.text_id})"
+                            if prefix == "text/"
+                            else f"document {key}, from {record.source_file}"
+                        )
     if focus.startswith(base + "entity/"):
-        return f"entity {focus[len(base + 'entity/'):]} (mappings/tables/entities.csv)"
+        return f"entity {focus[len(base + 'entity/') :]} (mappings/tables/entities.csv)"
     return "dataset"
 
 
@@ -322,7 +396,9 @@ def _map_ordered(fn: Callable, items: Iterator, workers: int) -> Iterator:  # no
 # ----------------------------------------------------------------------------- the build
 
 
-def build(options: BuildOptions, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)) -> BuildResult:
+def build(
+    options: BuildOptions, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)
+) -> BuildResult:
     started = time.monotonic()
     result = BuildResult()
     iris = Iris(options.base)
@@ -349,10 +425,17 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
             continue
         clash = store.put(record)
         if clash is not None:
-            _skip(result, f"{record.source_file}: its id {record.text_id!r} is already used by {clash}; rename one file or set a distinct `id` in its catalogue record", options.strict)
+            _skip(
+                result,
+                f"{record.source_file}: its id {record.text_id!r} is already used by {clash};"
+                " rename one file or set a distinct `id` in its catalogue record",
+                options.strict,
+            )
             continue
         index.add(fingerprint(record))
-        result.read_warnings.extend(f"{record.source_file}: {w}" for w in record.warnings if not w.startswith("suppress:"))
+        result.read_warnings.extend(
+            f"{record.source_file}: {w}" for w in record.warnings if not w.startswith("suppress:")
+        )
     store.db.commit()
     links = index.links()
     ids = store.ids()
@@ -366,16 +449,22 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
 
     writer = DumpWriter(staging.path, PREFIXES)
     shared = sqlite3.connect(str(scratch / "shared.sqlite"))
-    shared.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE s(line TEXT PRIMARY KEY)")
+    shared.executescript(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE s(line TEXT PRIMARY KEY)"
+    )
     report_rows: list[tuple[ResultRow, str]] = []
     alignment: dict[tuple[str, str], dict] = {}
     progress = Progress("map", len(ids), options.progress)
-    jobs2 = ((batch, iris.base, options.validate) for batch in _batches(units(), options.batch_size))
+    jobs2 = (
+        (batch, iris.base, options.validate) for batch in _batches(units(), options.batch_size)
+    )
     for batch_result in _map_ordered(process_batch, jobs2, options.workers):
         for block in batch_result.blocks:
             writer.write_block(block)
             progress.step()
-        shared.executemany("INSERT OR IGNORE INTO s VALUES (?)", ((line,) for line in batch_result.shared))
+        shared.executemany(
+            "INSERT OR IGNORE INTO s VALUES (?)", ((line,) for line in batch_result.shared)
+        )
         report_rows.extend(batch_result.results)
         result.works += batch_result.works
         _collect_alignment(alignment, batch_result, store)
@@ -400,15 +489,45 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
     staging.write_text("validation-report.txt", _report_header(result) + result.report_text + "\n")
     staging.write_text("validation-report.ttl", _report_turtle(unique_rows, result.conforms))
     staging.write_text("alignment-report.csv", _alignment_csv(alignment))
-    staging.write_text("context.jsonld", json.dumps(json.loads((Path(__file__).resolve().parent.parent / "ontology" / "context.jsonld").read_text(encoding="utf-8")), indent=2, ensure_ascii=False) + "\n")
+    staging.write_text(
+        "context.jsonld",
+        json.dumps(
+            json.loads(
+                (Path(__file__).resolve().parent.parent / "ontology" / "context.jsonld").read_text(
+                    encoding="utf-8"
+                )
+            ),
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+    )
     reports = ["validation-report.txt", "validation-report.ttl", "alignment-report.csv"]
     if result.conforms and not (options.strict and result.skipped):
         sizes = {name: (staging.path / name).stat().st_size for name in DUMPS}
         checksums = {name: sha256_of(staging.path / name) for name in DUMPS}
         classes = _class_counts(staging.path / "dataset.nt")
-        example = iris.work(links[ids[0]].work_id) if ids and ids[0] in links else (iris.work(ids[0]) if ids else None)
-        linked = sum(1 for line in shared_lines if "<http://www.w3.org/2004/02/skos/core#exactMatch> <http://www.wikidata.org/entity/" in line)
-        void = describe_dataset(iris.base, collection, {"triples": result.triples, "subjects": _subject_count(staging.path / "dataset.nt")}, checksums, sizes, example, classes, linked)
+        example = (
+            iris.work(links[ids[0]].work_id)
+            if ids and ids[0] in links
+            else (iris.work(ids[0]) if ids else None)
+        )
+        linked = sum(
+            1
+            for line in shared_lines
+            if "<http://www.w3.org/2004/02/skos/core#exactMatch> <http://www.wikidata.org/entity/"
+            in line
+        )
+        void = describe_dataset(
+            iris.base,
+            collection,
+            {"triples": result.triples, "subjects": _subject_count(staging.path / "dataset.nt")},
+            checksums,
+            sizes,
+            example,
+            classes,
+            linked,
+        )
         (staging.path / "void.ttl").write_bytes(void)
         staging.commit(DUMPS + ["context.jsonld", "void.ttl"] + reports)
         result.published = True
@@ -464,7 +583,20 @@ def _collect_alignment(alignment: dict, batch: BatchResult, store: RecordStore) 
         if r.status == "aligned":
             continue
         key = (r.entity_id, r.kind)
-        row = alignment.setdefault(key, {"name": r.label, "kind": r.kind, "status": r.status, "entity_id": r.entity_id, "count": 0, "texts": [], "example_text": text_id, "example_quote": " ".join(mention.quote.split()), "candidates": ";".join(r.candidates)})
+        row = alignment.setdefault(
+            key,
+            {
+                "name": r.label,
+                "kind": r.kind,
+                "status": r.status,
+                "entity_id": r.entity_id,
+                "count": 0,
+                "texts": [],
+                "example_text": text_id,
+                "example_quote": " ".join(mention.quote.split()),
+                "candidates": ";".join(r.candidates),
+            },
+        )
         row["count"] += 1
         if text_id not in row["texts"]:
             row["texts"].append(text_id)
@@ -473,13 +605,39 @@ def _collect_alignment(alignment: dict, batch: BatchResult, store: RecordStore) 
         if r.status == "aligned":
             continue
         key = (r.entity_id, r.kind)
-        row = alignment.setdefault(key, {"name": r.label, "kind": r.kind, "status": r.status, "entity_id": r.entity_id, "count": 0, "texts": [], "example_text": text_id, "example_quote": link.agent.as_written, "candidates": ";".join(r.candidates)})
+        row = alignment.setdefault(
+            key,
+            {
+                "name": r.label,
+                "kind": r.kind,
+                "status": r.status,
+                "entity_id": r.entity_id,
+                "count": 0,
+                "texts": [],
+                "example_text": text_id,
+                "example_quote": link.agent.as_written,
+                "candidates": ";".join(r.candidates),
+            },
+        )
         row["count"] += 1
         if text_id not in row["texts"]:
             row["texts"].append(text_id)
 
 
-ALIGNMENT_COLUMNS = ["name", "kind", "status", "entity_id", "count", "texts", "example_text", "example_quote", "candidates", "qid", "decision", "note"]
+ALIGNMENT_COLUMNS = [
+    "name",
+    "kind",
+    "status",
+    "entity_id",
+    "count",
+    "texts",
+    "example_text",
+    "example_quote",
+    "candidates",
+    "qid",
+    "decision",
+    "note",
+]
 
 
 def _alignment_csv(alignment: dict) -> str:
@@ -497,7 +655,8 @@ def _alignment_csv(alignment: dict) -> str:
 def _report_header(result: BuildResult) -> str:
     verdict = "CONFORMS" if result.conforms else "DOES NOT CONFORM"
     return (
-        f"SHACL validation: {verdict}: {result.violations} violation(s), {result.warnings} warning(s),"
+        f"SHACL validation: {verdict}: {result.violations} violation(s),"
+        f" {result.warnings} warning(s),"
         f" {result.infos} info(s) over {result.texts} text(s)\n\n"
     )
 
@@ -527,7 +686,9 @@ def _report_turtle(rows: list[tuple[ResultRow, str]], conforms: bool) -> str:
             out.append(f"    sh:sourceShape <{row.shape}> ;")
         out.append(f"    sh:sourceConstraintComponent sh:{row.component} ;")
         out.append(f"    rdfs:comment {json.dumps(where, ensure_ascii=False)} ;")
-        out.append(f"    sh:resultMessage {json.dumps(row.message or row.component, ensure_ascii=False)} .")
+        out.append(
+            f"    sh:resultMessage {json.dumps(row.message or row.component, ensure_ascii=False)} ."
+        )
         out.append("")
     return "\n".join(out) + "\n"
 

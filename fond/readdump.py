@@ -35,7 +35,9 @@ def offline_loader(url: str, options: dict[str, Any] | None = None) -> dict[str,
 
 
 def jsonld_to_graph(document: Any) -> Graph:
-    dataset = jsonld.to_rdf(document, {"documentLoader": offline_loader, "produceGeneralizedRdf": False})
+    dataset = jsonld.to_rdf(
+        document, {"documentLoader": offline_loader, "produceGeneralizedRdf": False}
+    )
     graph = Graph()
 
     def term(node: dict[str, str]) -> URIRef | BNode | Literal:

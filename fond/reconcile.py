@@ -294,8 +294,7 @@ def _candidates(t: _Target, hits: list[dict[str, Any]]) -> list[_Candidate]:
         c = _Candidate(
             qid=qid,
             label=_text(hit, "label") or _text(hit, "display", "label", "value"),
-            description=_text(hit, "description")
-            or _text(hit, "display", "description", "value"),
+            description=_text(hit, "description") or _text(hit, "display", "description", "value"),
             rank=rank,
         )
         hit_aliases = [a for a in hit.get("aliases") or [] if isinstance(a, str)]
@@ -453,8 +452,16 @@ def _refresh(e: Entry, entity: Mapping[str, Any] | None, retrieved: str) -> list
     if entity is None or "missing" in entity:
         note = f"Wikidata has no item {e.qid} (deleted?); accepting clears the qid"
         return [
-            _row(e.id, e.label, e.kind, "missing", current=e.qid, qid=e.qid,
-                 retrieved=retrieved, note=note)
+            _row(
+                e.id,
+                e.label,
+                e.kind,
+                "missing",
+                current=e.qid,
+                qid=e.qid,
+                retrieved=retrieved,
+                note=note,
+            )
         ]
     label = _text(entity, "labels", "en", "value")
     about = {
@@ -466,15 +473,33 @@ def _refresh(e: Entry, entity: Mapping[str, Any] | None, retrieved: str) -> list
     if target != e.qid:
         note = f"{e.qid} redirects to {target} (items merged)"
         return [
-            _row(e.id, e.label, e.kind, "redirect", current=e.qid, proposed=target, qid=target,
-                 note=note, **about)
+            _row(
+                e.id,
+                e.label,
+                e.kind,
+                "redirect",
+                current=e.qid,
+                proposed=target,
+                qid=target,
+                note=note,
+                **about,
+            )
         ]
     rows = []
     if label and label != e.label:
         note = "English label on Wikidata differs; accepting keeps the old label as an alias"
         rows.append(
-            _row(e.id, e.label, e.kind, "relabel", current=e.label, proposed=label, qid=e.qid,
-                 note=note, **about)
+            _row(
+                e.id,
+                e.label,
+                e.kind,
+                "relabel",
+                current=e.label,
+                proposed=label,
+                qid=e.qid,
+                note=note,
+                **about,
+            )
         )
     if e.kind in DATED_KINDS:
         for column, pid in DATE_FIELDS.items():
@@ -483,10 +508,17 @@ def _refresh(e: Entry, entity: Mapping[str, Any] | None, retrieved: str) -> list
             if years and have not in years:
                 new = min(years) if pid == INCEPTION else max(years)
                 rows.append(
-                    _row(e.id, e.label, e.kind, "redate",
-                         current=f"{column}={'' if have is None else have}",
-                         proposed=f"{column}={new}", qid=e.qid,
-                         note=f"{pid} on Wikidata: {', '.join(map(str, years))}", **about)
+                    _row(
+                        e.id,
+                        e.label,
+                        e.kind,
+                        "redate",
+                        current=f"{column}={'' if have is None else have}",
+                        proposed=f"{column}={new}",
+                        qid=e.qid,
+                        note=f"{pid} on Wikidata: {', '.join(map(str, years))}",
+                        **about,
+                    )
                 )
     return rows
 
@@ -646,8 +678,14 @@ def apply_proposals(proposals_csv: Path, entities_csv: Path) -> int:
                 errors.append(f"{where}: {proposed} is already the qid of {other}")
                 continue
             r = [""] * len(header)
-            for c, v in (("id", ident), ("kind", p["kind"]), ("label", p["name"]),
-                         ("qid", proposed), ("confidence", "curator"), ("note", note)):
+            for c, v in (
+                ("id", ident),
+                ("kind", p["kind"]),
+                ("label", p["name"]),
+                ("qid", proposed),
+                ("confidence", "curator"),
+                ("note", note),
+            ):
                 put(r, c, v)
             rows[ident] = r
             new_rows.append(r)
@@ -736,22 +774,47 @@ def _checked_replace(path: Path, text: str) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ``reconcile`` subcommand (the CLI module owns the parser)."""
-    parser.add_argument("--entities", type=Path, default=TABLES / "entities.csv",
-                        help="gazetteer table to reconcile or update (default: %(default)s)")
-    parser.add_argument("--report", type=Path, default=None,
-                        help="alignment report CSV with unaligned/ambiguous names")
-    parser.add_argument("--proposals", type=Path, default=Path("build/reconcile/proposals.csv"),
-                        help="where to write proposals for the curator (default: %(default)s)")
+    parser.add_argument(
+        "--entities",
+        type=Path,
+        default=TABLES / "entities.csv",
+        help="gazetteer table to reconcile or update (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="alignment report CSV with unaligned/ambiguous names",
+    )
+    parser.add_argument(
+        "--proposals",
+        type=Path,
+        default=Path("build/reconcile/proposals.csv"),
+        help="where to write proposals for the curator (default: %(default)s)",
+    )
     parser.add_argument("--api-url", default=API_URL, help="Action API endpoint")
-    parser.add_argument("--cache-dir", type=Path, default=Path(".cache/wikidata"),
-                        help="one JSON file per API request (default: %(default)s)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(".cache/wikidata"),
+        help="one JSON file per API request (default: %(default)s)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    parser.add_argument("--user-agent", default=DEFAULT_USER_AGENT,
-                        help="identifies the tool and a contact, as Wikimedia requires")
-    parser.add_argument("--retrieved", default=None,
-                        help="date recorded on proposals (default: today, UTC)")
-    parser.add_argument("--apply", type=Path, metavar="FILE", default=None,
-                        help="apply the accepted rows of FILE to --entities (offline)")
+    parser.add_argument(
+        "--user-agent",
+        default=DEFAULT_USER_AGENT,
+        help="identifies the tool and a contact, as Wikimedia requires",
+    )
+    parser.add_argument(
+        "--retrieved", default=None, help="date recorded on proposals (default: today, UTC)"
+    )
+    parser.add_argument(
+        "--apply",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="apply the accepted rows of FILE to --entities (offline)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -760,6 +823,7 @@ def run(args: argparse.Namespace) -> int:
 
     With ``--apply`` nothing is fetched and no client is built.
     """
+
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 

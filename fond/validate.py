@@ -120,7 +120,10 @@ def format_results(rows: Iterable[tuple[ResultRow, str]], limit: int = 200) -> s
     for row, where in ranked[:limit]:
         lines.append(f"{row.severity.upper()}  {where}")
         lines.append(f"  node:    {short(row.focus)}")
-        lines.append(f"  shape:   {short(row.shape)}" + (f"  (property {short(row.path)})" if row.path else ""))
+        lines.append(
+            f"  shape:   {short(row.shape)}"
+            + (f"  (property {short(row.path)})" if row.path else "")
+        )
         if row.value:
             lines.append(f"  value:   {row.value}")
         lines.append(f"  problem: {row.message or row.component}")

@@ -42,7 +42,7 @@ ROWS = [
     "peoples-republic-of-kampuchea,state,historical_state,People's Republic of Kampuchea,,,,"
     "1979,1989,,unverified,,\n",
     "new-political-thinking,concept,,new political thinking,,,,,,,unverified,,"
-    '"curator: keep, \'quoted\'"\n',
+    "\"curator: keep, 'quoted'\"\n",
 ]
 REPORT = (
     "name,kind,status,entity_id,count,texts,example_text,example_quote,candidates,qid,decision,note\n"
@@ -53,15 +53,43 @@ REPORT = (
 
 # (entity_id, name, action, current, proposed, score, match) in the expected order.
 EXPECTED = [
-    ("council-for-mutual-economic-assistance", "Council for Mutual Economic Assistance",
-     "relabel", "Council for Mutual Economic Assistance", "Comecon", "", ""),
-    ("council-for-mutual-economic-assistance", "Council for Mutual Economic Assistance",
-     "redate", "valid_from=1948", "valid_from=1949", "", ""),
+    (
+        "council-for-mutual-economic-assistance",
+        "Council for Mutual Economic Assistance",
+        "relabel",
+        "Council for Mutual Economic Assistance",
+        "Comecon",
+        "",
+        "",
+    ),
+    (
+        "council-for-mutual-economic-assistance",
+        "Council for Mutual Economic Assistance",
+        "redate",
+        "valid_from=1948",
+        "valid_from=1949",
+        "",
+        "",
+    ),
     ("defunct-institute", "Defunct Institute", "missing", "Q900106", "", "", ""),
-    ("german-democratic-republic", "German Democratic Republic", "relabel",
-     "German Democratic Republic", "East Germany", "", ""),
-    ("peoples-republic-of-kampuchea", "People's Republic of Kampuchea", "link", "", "Q900030",
-     "100", "false"),
+    (
+        "german-democratic-republic",
+        "German Democratic Republic",
+        "relabel",
+        "German Democratic Republic",
+        "East Germany",
+        "",
+        "",
+    ),
+    (
+        "peoples-republic-of-kampuchea",
+        "People's Republic of Kampuchea",
+        "link",
+        "",
+        "Q900030",
+        "100",
+        "false",
+    ),
     ("perestroika", "perestroika", "link", "", "Q900001", "100", "true"),
     ("perestroika", "perestroika", "link", "", "Q900002", "50", "false"),
     ("upper-volta", "Republic of Upper Volta", "link", "", "Q900020", "100", "true"),
@@ -138,8 +166,15 @@ def test_reconcile_writes_the_expected_proposals(
     rows = read_rows(proposals)
     assert proposals.read_text(encoding="utf-8").splitlines()[0] == ",".join(PROPOSAL_COLUMNS)
     got = [
-        (r["entity_id"], r["name"], r["action"], r["current"], r["proposed"], r["score"],
-         r["match"])
+        (
+            r["entity_id"],
+            r["name"],
+            r["action"],
+            r["current"],
+            r["proposed"],
+            r["score"],
+            r["match"],
+        )
         for r in rows
     ]
     assert got == EXPECTED
@@ -154,12 +189,13 @@ def test_reconcile_writes_the_expected_proposals(
     assert "already the qid of mikhail-gorbachev" in gorby
     assert "mikhail-gorbachev, raisa-gorbacheva" in gorby
     assert by[("ussr", "Q900105")]["label"] == "Soviet Union"
-    assert "P571 on Wikidata: 1949" in by[("council-for-mutual-economic-assistance",
-                                             "valid_from=1949")]["note"]
+    assert (
+        "P571 on Wikidata: 1949"
+        in by[("council-for-mutual-economic-assistance", "valid_from=1949")]["note"]
+    )
 
     assert summary.proposals == len(EXPECTED) and summary.matches == 2
-    assert summary.by_action == {"link": 11, "relabel": 2, "redate": 1, "redirect": 1,
-                                 "missing": 1}
+    assert summary.by_action == {"link": 11, "relabel": 2, "redate": 1, "redirect": 1, "missing": 1}
     assert summary.without_candidates == ("new-political-thinking",)
     assert summary.names_searched == 9 and summary.entities_fetched == 7
     # serial and batched: 9 searches + 1 wbgetentities batch
@@ -250,10 +286,16 @@ def test_apply_proposals(wikidata: HTTPServer, tables: tuple[Path, Path], tmp_pa
     assert table["council-for-mutual-economic-assistance"].valid_from == 1949
     assert (table["ussr"].qid, table["ussr"].confidence) == ("Q900105", "curator")
     assert (table["defunct-institute"].qid, table["defunct-institute"].confidence) == (
-        "", "unverified")
+        "",
+        "unverified",
+    )
     new = table["shakhnazarov"]
     assert (new.kind, new.label, new.qid, new.confidence) == (
-        "person", "Shakhnazarov", "Q900040", "curator")
+        "person",
+        "Shakhnazarov",
+        "Q900040",
+        "curator",
+    )
     with entities.open(encoding="utf-8", newline="") as f:
         assert next(csv.reader(f)) == ENTITY_COLUMNS
 
@@ -270,7 +312,10 @@ def test_apply_refuses_stale_proposals_and_changes_nothing(
     assert "perestroika qid is 'Q900001' but the proposal expected ''" in str(err.value)
     assert tables[0].read_bytes() == applied
     assert sorted(p.name for p in tables[0].parent.iterdir()) == [
-        "entities.csv", "out", "report.csv"]
+        "entities.csv",
+        "out",
+        "report.csv",
+    ]
 
 
 def test_apply_refuses_two_links_for_one_entity(
@@ -318,8 +363,13 @@ def test_apply_keeps_crlf_line_endings(tables: tuple[Path, Path], tmp_path: Path
     entities.write_bytes(entities.read_bytes().replace(b"\n", b"\r\n"))
     proposals = tmp_path / "p.csv"
     row = dict.fromkeys(PROPOSAL_COLUMNS, "") | {
-        "entity_id": "vadim-medvedev", "name": "Vadim Medvedev", "kind": "person",
-        "action": "link", "proposed": "Q900010", "qid": "Q900010", "decision": "accept",
+        "entity_id": "vadim-medvedev",
+        "name": "Vadim Medvedev",
+        "kind": "person",
+        "action": "link",
+        "proposed": "Q900010",
+        "qid": "Q900010",
+        "decision": "accept",
         "retrieved": RETRIEVED,
     }
     with proposals.open("w", encoding="utf-8", newline="") as f:
@@ -342,15 +392,30 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_run_reconciles_and_prints_progress(
-    wikidata: HTTPServer, tables: tuple[Path, Path], tmp_path: Path,
+    wikidata: HTTPServer,
+    tables: tuple[Path, Path],
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "p.csv"
-    args = parse([
-        "--entities", str(tables[0]), "--report", str(tables[1]), "--proposals", str(out),
-        "--api-url", wikidata.url_for(API), "--cache-dir", str(tmp_path / "cache"),
-        "--user-agent", "FondTest/1 (test@example.org)", "--retrieved", RETRIEVED,
-    ])
+    args = parse(
+        [
+            "--entities",
+            str(tables[0]),
+            "--report",
+            str(tables[1]),
+            "--proposals",
+            str(out),
+            "--api-url",
+            wikidata.url_for(API),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--user-agent",
+            "FondTest/1 (test@example.org)",
+            "--retrieved",
+            RETRIEVED,
+        ]
+    )
     assert args.run(args) == 0
     err = capsys.readouterr().err
     assert "wbgetentities batch 1/1 (7 ids): fetched" in err
@@ -360,15 +425,26 @@ def test_run_reconciles_and_prints_progress(
 
 
 def test_run_reports_wikidata_errors_with_exit_code_3(
-    httpserver: HTTPServer, tables: tuple[Path, Path], tmp_path: Path,
+    httpserver: HTTPServer,
+    tables: tuple[Path, Path],
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     httpserver.expect_request(API).respond_with_json(
         {"error": {"code": "badvalue", "info": "Unrecognized value"}},
         headers={"MediaWiki-API-Error": "badvalue"},
     )
-    args = parse(["--entities", str(tables[0]), "--proposals", str(tmp_path / "p.csv"),
-                  "--api-url", httpserver.url_for(API), "--no-cache"])
+    args = parse(
+        [
+            "--entities",
+            str(tables[0]),
+            "--proposals",
+            str(tmp_path / "p.csv"),
+            "--api-url",
+            httpserver.url_for(API),
+            "--no-cache",
+        ]
+    )
     assert rc.run(args) == 3
     assert "badvalue" in capsys.readouterr().err
 
@@ -384,15 +460,29 @@ def test_offline_parts_never_construct_a_client(
     assert len(read_entities(tables[0])) == len(ROWS)
     proposals = tmp_path / "p.csv"
     row = dict.fromkeys(PROPOSAL_COLUMNS, "") | {
-        "entity_id": "perestroika", "name": "perestroika", "kind": "concept", "action": "link",
-        "proposed": "Q900001", "qid": "Q900001", "decision": "accept", "retrieved": RETRIEVED,
+        "entity_id": "perestroika",
+        "name": "perestroika",
+        "kind": "concept",
+        "action": "link",
+        "proposed": "Q900001",
+        "qid": "Q900001",
+        "decision": "accept",
+        "retrieved": RETRIEVED,
     }
     with proposals.open("w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=PROPOSAL_COLUMNS)
         w.writeheader()
         w.writerow(row)
-    args = parse(["--entities", str(tables[0]), "--apply", str(proposals),
-                  "--api-url", "http://127.0.0.1:9/unreachable"])
+    args = parse(
+        [
+            "--entities",
+            str(tables[0]),
+            "--apply",
+            str(proposals),
+            "--api-url",
+            "http://127.0.0.1:9/unreachable",
+        ]
+    )
     assert rc.run(args) == 0
     assert read_entities(tables[0])["perestroika"].qid == "Q900001"
 

@@ -81,7 +81,7 @@ def test_every_request_sends_user_agent_maxlag_and_json_format(httpserver: HTTPS
     httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
     hits = client(httpserver).search("Bismarck", max_pages=1)
     assert [h["id"] for h in hits] == ["Q8442"]
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["User-Agent"] == DEFAULT_USER_AGENT
     assert DEFAULT_USER_AGENT.startswith("Fond/0.1 (https://") and "python-requests/" in (
         DEFAULT_USER_AGENT
@@ -143,7 +143,9 @@ def test_429_then_ok(httpserver: HTTPServer) -> None:
 def test_503_with_http_date_retry_after(httpserver: HTTPServer) -> None:
     when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     httpserver.expect_ordered_request(API).respond_with_data(
-        "<html>Service Unavailable</html>", status=503, headers={"Retry-After": when},
+        "<html>Service Unavailable</html>",
+        status=503,
+        headers={"Retry-After": when},
         content_type="text/html",
     )
     httpserver.expect_ordered_request(API).respond_with_json(
@@ -420,8 +422,14 @@ def test_interrupted_cache_write_leaves_no_partial_file(
 
 
 def T(time_: str, precision: int, calendar: str = wd.GREGORIAN) -> dict:
-    return {"time": time_, "timezone": 0, "before": 0, "after": 0, "precision": precision,
-            "calendarmodel": calendar}
+    return {
+        "time": time_,
+        "timezone": 0,
+        "before": 0,
+        "after": 0,
+        "precision": precision,
+        "calendarmodel": calendar,
+    }
 
 
 @pytest.mark.parametrize(
@@ -434,8 +442,10 @@ def T(time_: str, precision: int, calendar: str = wd.GREGORIAN) -> dict:
         (T("+1871-01-01T00:00:00Z", 9), ("1871", date(1871, 1, 1), date(1871, 12, 31))),
         (T("+1871-00-00T00:00:00Z", 11), ("1871", date(1871, 1, 1), date(1871, 12, 31))),
         (T("+1871-03-00T00:00:00Z", 11), ("1871-03", date(1871, 3, 1), date(1871, 3, 31))),
-        (T("+00000001991-12-26T00:00:00Z", 14), ("1991-12-26", date(1991, 12, 26),
-                                                  date(1991, 12, 26))),
+        (
+            T("+00000001991-12-26T00:00:00Z", 14),
+            ("1991-12-26", date(1991, 12, 26), date(1991, 12, 26)),
+        ),
     ],
 )
 def test_parse_time(value: dict, expected: tuple) -> None:

@@ -83,7 +83,9 @@ def choose_state(entries: tuple[Entry, ...], date: DateValue | None) -> tuple[En
     return None, "ambiguous"
 
 
-def resolve_entries(entries: tuple[Entry, ...], date: DateValue | None, exact: bool) -> Resolution | None:
+def resolve_entries(
+    entries: tuple[Entry, ...], date: DateValue | None, exact: bool
+) -> Resolution | None:
     if not entries:
         return None
     if len(entries) == 1:
@@ -128,7 +130,9 @@ def resolve_name(name: str, kind: str, gazetteer: Gazetteer, date: DateValue | N
     return mint_local(name, kind, gazetteer)
 
 
-def align_agents(agents: tuple[Agent, ...], gazetteer: Gazetteer, date: DateValue | None) -> tuple[AgentLink, ...]:
+def align_agents(
+    agents: tuple[Agent, ...], gazetteer: Gazetteer, date: DateValue | None
+) -> tuple[AgentLink, ...]:
     return tuple(AgentLink(a, resolve_name(a.name, a.kind, gazetteer, date)) for a in agents)
 
 
@@ -185,7 +189,9 @@ def find_mentions(
             if not entries and length == 1 and key[0].isupper() and len(key[0]) > 3:
                 entries = gazetteer.lookup((key[0].capitalize(),))  # "GORBACHEV:" in a transcript
             if entries:
-                resolution = resolve_entries(entries, date, any(name_key(e.label) == key for e in entries))
+                resolution = resolve_entries(
+                    entries, date, any(name_key(e.label) == key for e in entries)
+                )
                 assert resolution is not None
                 start, end = _trim(text, tokens.spans[i][0], tokens.spans[i + length - 1][1])
                 if resolution.entity_id not in suppress and text[start:end] not in suppress:
@@ -199,10 +205,24 @@ def find_mentions(
                 matched = True
                 break
             demonym = gazetteer.demonyms.get(key)
-            if demonym and i + length < n and DEMONYM_GAP.match(text[tokens.spans[i + length - 1][1] : tokens.spans[i + length][0]]) and values[i + length].lower() in gazetteer.context_nouns:
+            if (
+                demonym
+                and i + length < n
+                and DEMONYM_GAP.match(
+                    text[tokens.spans[i + length - 1][1] : tokens.spans[i + length][0]]
+                )
+                and values[i + length].lower() in gazetteer.context_nouns
+            ):
                 found = resolve_entries(gazetteer.find_by_name(demonym), date, False)
                 if found is not None and found.status != "ambiguous":
-                    found = Resolution(found.entity_id, found.kind, found.label, found.status, "demonym-context", METHOD_CONFIDENCE["demonym-context"])
+                    found = Resolution(
+                        found.entity_id,
+                        found.kind,
+                        found.label,
+                        found.status,
+                        "demonym-context",
+                        METHOD_CONFIDENCE["demonym-context"],
+                    )
                     start, end = _trim(text, tokens.spans[i][0], tokens.spans[i + length - 1][1])
                     if found.entity_id not in suppress:
                         mentions.append(Mention(start, end, text[start:end], region, found))  # type: ignore[arg-type]
@@ -226,7 +246,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _state_in_name(key: tuple[str, ...], entries: tuple[Entry, ...], gazetteer: Gazetteer, date: DateValue | None) -> Resolution | None:
+def _state_in_name(
+    key: tuple[str, ...], entries: tuple[Entry, ...], gazetteer: Gazetteer, date: DateValue | None
+) -> Resolution | None:
     """'Mongolian People's Revolutionary Party' also refers to Mongolia, as of the date."""
     if any(e.kind == "state" for e in entries) or len(key) < 2:
         return None
@@ -235,7 +257,9 @@ def _state_in_name(key: tuple[str, ...], entries: tuple[Entry, ...], gazetteer: 
         if name:
             found = resolve_entries(gazetteer.find_by_name(name), date, False)
             if found is not None and found.status != "ambiguous":
-                return Resolution(found.entity_id, found.kind, found.label, found.status, "demonym-in-name", 0.7)
+                return Resolution(
+                    found.entity_id, found.kind, found.label, found.status, "demonym-in-name", 0.7
+                )
     return None
 
 

@@ -110,7 +110,11 @@ def read_entities(path: Path) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in ("id", "kind", "label", "qid", "aliases") if c not in (reader.fieldnames or [])]
+        missing = [
+            c
+            for c in ("id", "kind", "label", "qid", "aliases")
+            if c not in (reader.fieldnames or [])
+        ]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
         for line, row in enumerate(reader, start=2):
@@ -128,7 +132,9 @@ def read_entities(path: Path) -> dict[str, Entry]:
                 raise InputError(f"{where}: qid {qid!r} is not a Wikidata item id (expected Q123)")
             confidence = (row.get("confidence") or "unverified").strip()
             if confidence not in CONFIDENCES:
-                raise InputError(f"{where}: confidence {confidence!r} is not one of {sorted(CONFIDENCES)}")
+                raise InputError(
+                    f"{where}: confidence {confidence!r} is not one of {sorted(CONFIDENCES)}"
+                )
             successors = tuple(s for s in (row.get("successor_qids") or "").split(";") if s)
             for s in successors:
                 if not QID.match(s):
@@ -139,7 +145,9 @@ def read_entities(path: Path) -> dict[str, Entry]:
                 subkind=(row.get("subkind") or "").strip(),
                 label=row["label"].strip(),
                 qid=qid,
-                aliases=tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()),
+                aliases=tuple(
+                    a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()
+                ),
                 valid_from=_year(row.get("valid_from") or "", where),
                 valid_to=_year(row.get("valid_to") or "", where),
                 successor_qids=successors,
@@ -168,7 +176,7 @@ def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
                 index[key].append(entry.id)
     demonyms: dict[tuple[str, ...], str] = {}
     for line, row in enumerate(_read_simple(tables / "demonyms.csv", ("demonym", "name")), 2):
-        if not name_key(row["name"]) in index:
+        if name_key(row["name"]) not in index:
             raise InputError(
                 f"{tables / 'demonyms.csv'}:{line}: name {row['name']!r} is not in entities.csv"
             )

@@ -54,7 +54,9 @@ def _hash(text: str) -> int:
 def fingerprint(record: TextRecord) -> Fingerprint:
     own = " ".join(record.text[r.start : r.end] for r in record.regions if r.kind == "body")
     words = [w.lower() for w in WORD.findall(own)]
-    shingles = {_hash(" ".join(words[i : i + SHINGLE])) for i in range(max(0, len(words) - SHINGLE + 1))}
+    shingles = {
+        _hash(" ".join(words[i : i + SHINGLE])) for i in range(max(0, len(words) - SHINGLE + 1))
+    }
     samples = sorted(h for h in shingles if h % SAMPLE_MODULUS == 0)
     if len(samples) < MIN_SHARED_SAMPLES * 2:
         samples = sorted(shingles)  # short texts: keep every shingle
@@ -84,10 +86,17 @@ class WorkIndex:
         )
 
     def add(self, fp: Fingerprint) -> None:
-        self.db.execute("INSERT INTO texts VALUES (?,?,?,?)", (fp.text_id, len(fp.samples), fp.translation_key, fp.pinned_work))
-        self.db.executemany("INSERT INTO samples VALUES (?,?)", ((h, fp.text_id) for h in fp.samples))
+        self.db.execute(
+            "INSERT INTO texts VALUES (?,?,?,?)",
+            (fp.text_id, len(fp.samples), fp.translation_key, fp.pinned_work),
+        )
+        self.db.executemany(
+            "INSERT INTO samples VALUES (?,?)", ((h, fp.text_id) for h in fp.samples)
+        )
         if fp.translation_key:
-            self.db.executemany("INSERT INTO words VALUES (?,?)", ((fp.text_id, h) for h in fp.content_words))
+            self.db.executemany(
+                "INSERT INTO words VALUES (?,?)", ((fp.text_id, h) for h in fp.content_words)
+            )
 
     def add_all(self, fingerprints: Iterable[Fingerprint]) -> None:
         for fp in fingerprints:
@@ -112,7 +121,8 @@ class WorkIndex:
             if containment >= MIN_CONTAINMENT:
                 pairs.append((shorter, longer, round(containment, 3)))
         for key, ids in self.db.execute(
-            "SELECT tkey, GROUP_CONCAT(id, '\n') FROM texts WHERE tkey IS NOT NULL GROUP BY tkey HAVING COUNT(*) > 1"
+            "SELECT tkey, GROUP_CONCAT(id, '\n') FROM texts WHERE tkey IS NOT NULL"
+            " GROUP BY tkey HAVING COUNT(*) > 1"
         ):
             members = sorted(ids.split("\n"))
             for i, a in enumerate(members):

@@ -84,5 +84,7 @@ def merge_work_agents(per_text: dict[str, tuple[AgentLink, ...]]) -> tuple[Agent
                 chosen[key] = candidate
     curated_roles = {k[0] for k, v in chosen.items() if v.agent.evidence.origin == "catalogue"}
     return tuple(
-        v for k, v in sorted(chosen.items()) if k[0] not in curated_roles or v.agent.evidence.origin == "catalogue"
+        v
+        for k, v in sorted(chosen.items())
+        if k[0] not in curated_roles or v.agent.evidence.origin == "catalogue"
     )

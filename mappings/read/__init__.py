@@ -14,7 +14,14 @@ from pathlib import Path
 
 from mappings.errors import DocumentError, InputError
 from mappings.read.catalogue import read_catalogue
-from mappings.read.fields import Reading, read_dates_and_people, read_excerpt, read_sources, read_title, read_type
+from mappings.read.fields import (
+    Reading,
+    read_dates_and_people,
+    read_excerpt,
+    read_sources,
+    read_title,
+    read_type,
+)
 from mappings.read.language import detect_language
 from mappings.read.layout import segment
 from mappings.read.text import decode_text
@@ -30,7 +37,11 @@ def text_id_for(relative: Path) -> str:
         folded = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode("ascii")
         slug = SEGMENT.sub("-", folded).strip("-.")
         if not slug:
-            raise DocumentError(str(relative), f"cannot make an identifier from the name {part!r}", "rename the file with Latin letters or digits, or set id in its catalogue record")
+            raise DocumentError(
+                str(relative),
+                f"cannot make an identifier from the name {part!r}",
+                "rename the file with Latin letters or digits, or set id in its catalogue record",
+            )
         parts.append(slug)
     return "/".join(parts)
 
@@ -41,7 +52,12 @@ def _same_person(a: str, b: str) -> bool:
     if not ta or not tb or ta[-1].lower() != tb[-1].lower():
         return False
     shorter, longer = sorted((ta[:-1], tb[:-1]), key=len)
-    return all(any(x[0].lower() == y[0].lower() and (len(x) == 1 or x.lower() == y.lower()) for y in longer) for x in shorter)
+    return all(
+        any(
+            x[0].lower() == y[0].lower() and (len(x) == 1 or x.lower() == y.lower()) for y in longer
+        )
+        for x in shorter
+    )
 
 
 def merge_agents(agents: list[Agent]) -> tuple[Agent, ...]:
@@ -51,10 +67,17 @@ def merge_agents(agents: list[Agent]) -> tuple[Agent, ...]:
         for i, other in enumerate(merged):
             if other.role != agent.role or other.kind != agent.kind:
                 continue
-            if other.name == agent.name or (agent.kind == "person" and _same_person(other.name, agent.name)):
+            if other.name == agent.name or (
+                agent.kind == "person" and _same_person(other.name, agent.name)
+            ):
                 fuller = agent if len(agent.name) > len(other.name) else other
                 stronger = agent if agent.evidence.confidence > other.evidence.confidence else other
-                merged[i] = replace(stronger, name=fuller.name, as_written=stronger.as_written, description=other.description or agent.description)
+                merged[i] = replace(
+                    stronger,
+                    name=fuller.name,
+                    as_written=stronger.as_written,
+                    description=other.description or agent.description,
+                )
                 break
         else:
             merged.append(agent)
@@ -82,7 +105,9 @@ def read_text(path: Path, corpus: Path) -> TextRecord:
     read_excerpt(text, layout, reading)
     body = " ".join(text[r.start : r.end] for r in layout.regions if r.kind == "body")
     detected = detect_language(body or text)
-    language = Fact(detected[0], Evidence("extraction", "stopwords", detected[1])) if detected else None
+    language = (
+        Fact(detected[0], Evidence("extraction", "stopwords", detected[1])) if detected else None
+    )
     record = TextRecord(
         text_id=text_id_for(relative),
         source_file=shown,
@@ -103,16 +128,29 @@ def read_text(path: Path, corpus: Path) -> TextRecord:
     catalogue = path.with_suffix(".toml")
     if catalogue.exists():
         try:
-            record = apply_catalogue(record, read_catalogue(catalogue), catalogue.relative_to(corpus).as_posix())
+            record = apply_catalogue(
+                record, read_catalogue(catalogue), catalogue.relative_to(corpus).as_posix()
+            )
         except InputError as error:
-            raise DocumentError(catalogue.relative_to(corpus).as_posix(), str(error).split(": ", 1)[-1]) from None
+            raise DocumentError(
+                catalogue.relative_to(corpus).as_posix(), str(error).split(": ", 1)[-1]
+            ) from None
     return record
 
 
 def apply_catalogue(record: TextRecord, curated: dict, catalogue_file: str) -> TextRecord:
     """A curator's record replaces the extracted value of every field it names."""
     changes: dict = {"catalogue_file": catalogue_file}
-    for key in ("title", "document_type", "date", "language", "rights", "is_excerpt", "sources", "archival_references"):
+    for key in (
+        "title",
+        "document_type",
+        "date",
+        "language",
+        "rights",
+        "is_excerpt",
+        "sources",
+        "archival_references",
+    ):
         if key in curated:
             value = curated[key]
             changes[key] = tuple(value) if isinstance(value, list) else value

@@ -80,50 +80,85 @@ def read_catalogue(path: Path) -> dict[str, Any]:
         if key in data:
             value = _text(data[key], where, key)
             if not ID.match(value):
-                raise InputError(f"{where}: {key} {value!r} may use only letters, digits, '.', '_', '-'")
+                raise InputError(
+                    f"{where}: {key} {value!r} may use only letters, digits, '.', '_', '-'"
+                )
             out[key] = value
     if "title" in data:
         out["title"] = Fact(_text(data["title"], where, "title"), _curated("catalogue-title", note))
     if "type" in data:
         value = _text(data["type"], where, "type")
         if value not in document_types():
-            raise InputError(f"{where}: type {value!r} is not in document_types.toml ({', '.join(document_types())})")
+            raise InputError(
+                f"{where}: type {value!r} is not in document_types.toml"
+                f" ({', '.join(document_types())})"
+            )
         out["document_type"] = Fact(value, _curated("catalogue-type", note))
     if "date" in data:
         raw = data["date"]
-        parsed = parse_date(str(raw)) if isinstance(raw, str) else parse_date(getattr(raw, "isoformat", lambda: "")())
+        parsed = (
+            parse_date(str(raw))
+            if isinstance(raw, str)
+            else parse_date(getattr(raw, "isoformat", lambda: "")())
+        )
         if parsed is None:
-            raise InputError(f"{where}: date {raw!r} is not a date Fond can read (e.g. 1986-06-26, 'October 1988', 'late December 1988')")
+            raise InputError(
+                f"{where}: date {raw!r} is not a date Fond can read"
+                " (e.g. 1986-06-26, 'October 1988', 'late December 1988')"
+            )
         out["date"] = Fact(parsed, _curated("catalogue-date", note))
     if "language" in data:
         value = _text(data["language"], where, "language")
         if value not in language_table():
-            raise InputError(f"{where}: language {value!r} is not in languages.csv ({', '.join(language_table())})")
+            raise InputError(
+                f"{where}: language {value!r} is not in languages.csv"
+                f" ({', '.join(language_table())})"
+            )
         out["language"] = Fact(value, _curated("catalogue-language", note))
     if "excerpt" in data:
         if not isinstance(data["excerpt"], bool):
             raise InputError(f"{where}: excerpt must be true or false")
         out["is_excerpt"] = Fact(data["excerpt"], _curated("catalogue-excerpt", note))
     if "rights" in data:
-        out["rights"] = Fact(_text(data["rights"], where, "rights"), _curated("catalogue-rights", note))
+        out["rights"] = Fact(
+            _text(data["rights"], where, "rights"), _curated("catalogue-rights", note)
+        )
     agents: list[Agent] = []
     for field, role in ROLE_FIELDS.items():
         if field not in data:
             continue
         values = data[field]
-        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-            raise InputError(f"{where}: {field} must be a list of names, e.g. {field} = [\"Anatoly Chernyaev\"]")
+        if not isinstance(values, list) or not all(
+            isinstance(v, str) and v.strip() for v in values
+        ):
+            raise InputError(
+                f'{where}: {field} must be a list of names, e.g. {field} = ["Anatoly Chernyaev"]'
+            )
         for value in values:
             parsed = parse_name(value)
             kind = "organization" if _looks_organization(value) else "person"
-            agents.append(Agent(role, parsed.name if kind == "person" else value.strip(), value, kind, _curated(f"catalogue-{role}", note)))  # type: ignore[arg-type]
+            agents.append(
+                Agent(
+                    role,
+                    parsed.name if kind == "person" else value.strip(),
+                    value,
+                    kind,
+                    _curated(f"catalogue-{role}", note),
+                )
+            )  # type: ignore[arg-type]
     if any(field in data for field in ROLE_FIELDS):
         out["agents"] = agents
         out["agent_roles"] = {ROLE_FIELDS[f] for f in ROLE_FIELDS if f in data}
     if "sources" in data:
-        out["sources"] = [_source(item, f"{where} [[sources]] #{i + 1}", note) for i, item in enumerate(_tables(data["sources"], where, "sources"))]
+        out["sources"] = [
+            _source(item, f"{where} [[sources]] #{i + 1}", note)
+            for i, item in enumerate(_tables(data["sources"], where, "sources"))
+        ]
     if "archives" in data:
-        out["archival_references"] = [_archive(item, f"{where} [[archives]] #{i + 1}", note) for i, item in enumerate(_tables(data["archives"], where, "archives"))]
+        out["archival_references"] = [
+            _archive(item, f"{where} [[archives]] #{i + 1}", note)
+            for i, item in enumerate(_tables(data["archives"], where, "archives"))
+        ]
     if "suppress" in data:
         values = data["suppress"]
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -148,15 +183,29 @@ def _source(item: dict[str, Any], where: str, note: str | None) -> PublishedSour
     _check_keys(item, SOURCE_FIELDS, where)
     relation = item.get("relation", "published_in")
     if relation not in ("published_in", "translated_from", "cited_from"):
-        raise InputError(f"{where}: relation {relation!r} must be published_in, translated_from or cited_from")
+        raise InputError(
+            f"{where}: relation {relation!r} must be published_in, translated_from or cited_from"
+        )
     creators = item.get("creators", [])
     if not isinstance(creators, list) or not all(isinstance(c, str) for c in creators):
         raise InputError(f"{where}: creators must be a list of names")
-    values = {k: str(item[k]).strip() for k in SOURCE_FIELDS - {"relation", "title", "creators"} if k in item}
-    return PublishedSource(relation, _text(item.get("title"), where, "title"), _curated("catalogue-source", note), creators=tuple(creators), **values)
+    values = {
+        k: str(item[k]).strip()
+        for k in SOURCE_FIELDS - {"relation", "title", "creators"}
+        if k in item
+    }
+    return PublishedSource(
+        relation,
+        _text(item.get("title"), where, "title"),
+        _curated("catalogue-source", note),
+        creators=tuple(creators),
+        **values,
+    )
 
 
 def _archive(item: dict[str, Any], where: str, note: str | None) -> ArchivalReference:
     _check_keys(item, ARCHIVE_FIELDS, where)
     values = {k: str(item[k]).strip() for k in ARCHIVE_FIELDS - {"archive"} if k in item}
-    return ArchivalReference(_text(item.get("archive"), where, "archive"), _curated("catalogue-archive", note), **values)
+    return ArchivalReference(
+        _text(item.get("archive"), where, "archive"), _curated("catalogue-archive", note), **values
+    )

@@ -96,7 +96,9 @@ class _Point:
         if self.season:
             _, first, last = SEASONS[self.season]
             end_year, end_month = (y + 1, last - 12) if last > 12 else (y, last)
-            return dt.date(y, first, 1), dt.date(end_year, end_month, _last_day(end_year, end_month))
+            return dt.date(y, first, 1), dt.date(
+                end_year, end_month, _last_day(end_year, end_month)
+            )
         if self.month is None:
             if self.part:
                 lo, hi = PART_BOUNDS[self.part]
@@ -196,7 +198,9 @@ def _parse_point(text: str) -> _Point | None:
         s = s[:-1].strip()
     lowered = s.lower()
     for prefix in ("c.", "ca.", "circa", "about", "approximately", "around"):
-        if lowered.startswith(prefix + " ") or (prefix.endswith(".") and lowered.startswith(prefix)):
+        if lowered.startswith(prefix + " ") or (
+            prefix.endswith(".") and lowered.startswith(prefix)
+        ):
             point.approx = True
             s = s[len(prefix) :].strip()
             break
@@ -263,7 +267,9 @@ def _parse_point(text: str) -> _Point | None:
 RANGE_SPLIT = re.compile(r"\s*(?:–|—|‒|\s-\s|\bto\b|\buntil\b|\band\b)\s*")
 HYPHEN_SPLIT = re.compile(r"(?<=[\]\w])-(?=[^\W\d_]|\[)")
 DAY_RANGE = re.compile(r"^(?P<d1>\d{1,2})\s*[-–]\s*(?P<d2>\d{1,2})\s+(?P<rest>\D.*)$")
-DAY_RANGE_MDY = re.compile(r"^(?P<m>[^\W\d_]+\.?)\s+(?P<d1>\d{1,2})\s*[-–]\s*(?P<d2>\d{1,2}),?\s+(?P<y>\d{4})$")
+DAY_RANGE_MDY = re.compile(
+    r"^(?P<m>[^\W\d_]+\.?)\s+(?P<d1>\d{1,2})\s*[-–]\s*(?P<d2>\d{1,2}),?\s+(?P<y>\d{4})$"
+)
 
 
 def _complete(first: _Point, second: _Point) -> bool:
@@ -294,7 +300,15 @@ def _interval(first: _Point, second: _Point, as_written: str) -> DateValue | Non
 
 
 def _endpoint(point: _Point, day: dt.date) -> str:
-    mark = "%" if point.approx and point.inferred else "~" if point.approx else "?" if point.inferred else ""
+    mark = (
+        "%"
+        if point.approx and point.inferred
+        else "~"
+        if point.approx
+        else "?"
+        if point.inferred
+        else ""
+    )
     return day.isoformat() + mark
 
 
@@ -313,7 +327,10 @@ def parse_date(text: str) -> DateValue | None:
     if match:
         groups = match.groupdict()
         rest = groups.get("rest") or f"{groups['m']} {groups['y']}"
-        first, second = _parse_point(f"{groups['d1']} {rest}"), _parse_point(f"{groups['d2']} {rest}")
+        first, second = (
+            _parse_point(f"{groups['d1']} {rest}"),
+            _parse_point(f"{groups['d2']} {rest}"),
+        )
         if first and second:
             return _interval(first, second, text)
     for splitter in (RANGE_SPLIT, HYPHEN_SPLIT):
@@ -328,9 +345,7 @@ def parse_date(text: str) -> DateValue | None:
     bounds = point.bounds()
     if bounds is None:
         return None
-    if point.part or point.season:
-        qualifier = "approximate"
-    elif point.approx:
+    if point.part or point.season or point.approx:
         qualifier = "approximate"
     elif point.inferred:
         qualifier = "inferred"

@@ -28,29 +28,41 @@ FROM_TO = re.compile(
     r"(?=\s+(?:on|about|regarding|concerning|re|in|with)\b|,|\s*$)"
 )
 X_TO_Y = re.compile(rf"^(?P<a>{NAME})\s+to\s+(?P<r>{NAME})(?:,|$)")
-BY_X = re.compile(rf"^(?:[\w ]+?\s+by|(?:[\w ]+?\s+)?(?:Speech|Address|Remarks|Statement|Diary|Journal) of)\s+(?P<a>{NAME})(?=\s+(?:on|at|to|before|in|about)\b|,|$)")
+BY_X = re.compile(
+    r"^(?:[\w ]+?\s+by|(?:[\w ]+?\s+)?(?:Speech|Address|Remarks|Statement|Diary|Journal) of)"
+    rf"\s+(?P<a>{NAME})(?=\s+(?:on|at|to|before|in|about)\b|,|$)"
+)
 BETWEEN = re.compile(rf"\bbetween\s+(?P<a>{NAME})\s+and\s+(?P<b>{NAME})(?=\s+(?:on|in|at)\b|,|$)")
 DIARY_OF = re.compile(rf"\b(?:Diary|Journal) of\s+(?P<a>{NAME})(?=,|\s+\(|$|\s+for\b)")
-POSSESSIVE_DIARY = re.compile(r"\b(?P<a>[A-Z][\w.’'\- ]{1,40}?)[’']s (?:[Dd]iary|[Jj]ournal|[Nn]otes)\b")
+POSSESSIVE_DIARY = re.compile(
+    r"\b(?P<a>[A-Z][\w.’'\- ]{1,40}?)[’']s (?:[Dd]iary|[Jj]ournal|[Nn]otes)\b"
+)
 HEADNOTE_LETTER = re.compile(
-    rf"\b[Ii]n this (?P<type>letter|memorandum|memo|note|telegram|cable|report|message) to (?P<r>{NAME})"
-    rf"(?:,)?\s+(?:dated|of|written on|sent on)\s+(?P<d>[A-Z]?[\w ]{{3,20}}?\d{{1,2}},?\s+\d{{4}}|\d{{1,2}} [A-Z][a-z]+ \d{{4}}),\s+"
-    rf"(?P<a>{NAME})(?=,|\s+(?:wrote|writes|argued|argues|revealed|reveals|explained|explains|told|tells)\b)"
+    r"\b[Ii]n this (?P<type>letter|memorandum|memo|note|telegram|cable|report|message)"
+    rf" to (?P<r>{NAME})(?:,)?\s+(?:dated|of|written on|sent on)\s+"
+    r"(?P<d>[A-Z]?[\w ]{3,20}?\d{1,2},?\s+\d{4}|\d{1,2} [A-Z][a-z]+ \d{4}),\s+"
+    rf"(?P<a>{NAME})"
+    r"(?=,|\s+(?:wrote|writes|argued|argues|revealed|reveals|explained|explains|told|tells)\b)"
 )
 HEADNOTE_TYPE = re.compile(
-    r"\b(?:[Ii]n this|[Tt]his) (?P<type>letter|memorandum|memo|report|telegram|cable|speech|address|diary entry|record of conversation|transcript)\b"
+    r"\b(?:[Ii]n this|[Tt]his) (?P<type>letter|memorandum|memo|report|telegram|cable|speech"
+    r"|address|diary entry|record of conversation|transcript)\b"
 )
 TRANSLATED_BY = re.compile(
     r"\b(?:[Tt]ranslated|[Tt]ranslation)(?: from (?:the )?[A-Z][a-z]+)?(?: and annotated)? by\s+"
-    r"(?P<name>[A-Z][\w.’'\- ]{2,80}?)(?P<rest>\s+(?:for|of)\s+(?:the\s+)?(?P<org>[A-Z][^.\]\n]{2,80})|\s*\((?P<org2>[^)]{2,80})\))?(?=[.\]\n,;]|$)"
+    r"(?P<name>[A-Z][\w.’'\- ]{2,80}?)"
+    r"(?P<rest>\s+(?:for|of)\s+(?:the\s+)?(?P<org>[A-Z][^.\]\n]{2,80})|\s*\((?P<org2>[^)]{2,80})\))?"
+    r"(?=[.\]\n,;]|$)"
 )
 EDITED_BY = re.compile(r"\b(?:[Ee]dited|[Cc]ompiled) by\s+(?P<names>[A-Z][^.\]\n(]{2,120})")
 PUBLISHED_IN = re.compile(
     r"\bPublished in\s+(?:(?P<creator>[A-Z][\w.’'\- ]{2,60}?),\s+)?(?P<title>[^.\[]{2,200}?)"
-    r"(?:\s*\[(?P<alt>[^\]]{2,200})\])?\s*(?:\((?P<imprint>[^)]*)\))?(?:,\s*(?:pp?\.)\s*(?P<pages>[\d\-–]+))?\.(?=\s|\]|$)"
+    r"(?:\s*\[(?P<alt>[^\]]{2,200})\])?\s*(?:\((?P<imprint>[^)]*)\))?"
+    r"(?:,\s*(?:pp?\.)\s*(?P<pages>[\d\-–]+))?\.(?=\s|\]|$)"
 )
 BOOK_CITATION = re.compile(
-    r"(?P<title>[^\[\]]{3,250}?)\s*\((?P<place>[A-Z][\w .\-]{1,40}):\s*(?P<publisher>[^,()]{2,80}),\s*(?P<year>\d{4})\)"
+    r"(?P<title>[^\[\]]{3,250}?)\s*\((?P<place>[A-Z][\w .\-]{1,40}):"
+    r"\s*(?P<publisher>[^,()]{2,80}),\s*(?P<year>\d{4})\)"
     r"(?:,\s*(?:pp?\.)\s*(?P<pages>[\d\-–, ]+\d))?"
 )
 FOND = re.compile(
@@ -141,7 +153,9 @@ def _to_text(offset: int, spans: list[tuple[int, int]]) -> int:
     return base[1] + offset - base[0]
 
 
-def read_title(text: str, layout: Layout, reading: Reading, agents: list[Agent], sources: list[PublishedSource]) -> None:
+def read_title(
+    text: str, layout: Layout, reading: Reading, agents: list[Agent], sources: list[PublishedSource]
+) -> None:
     if not layout.title_lines:
         return
     joined, spans = _joined(layout.title_lines)
@@ -175,24 +189,41 @@ def read_title(text: str, layout: Layout, reading: Reading, agents: list[Agent],
     if not title:
         return
     strong = bool(number) or any(
-        re.search(p, title) for spec in document_types().values() for p in spec.get("title_cues", [])
+        re.search(p, title)
+        for spec in document_types().values()
+        for p in spec.get("title_cues", [])
     )
     a, b = _to_text(start, spans), _to_text(end, spans)
-    reading.title = Fact(title, _ev("title-line" if strong else "title-line-weak", 0.9 if strong else 0.7, text, a, b))
-    for pattern, role_a, role_b in ((FROM_TO, "author", "recipient"), (X_TO_Y, "author", "recipient")):
+    reading.title = Fact(
+        title,
+        _ev("title-line" if strong else "title-line-weak", 0.9 if strong else 0.7, text, a, b),
+    )
+    for pattern, role_a, role_b in (
+        (FROM_TO, "author", "recipient"),
+        (X_TO_Y, "author", "recipient"),
+    ):
         found = pattern.search(title)
         if found:
             for group, role in (("a", role_a), ("r", role_b)):
-                s, e = _to_text(start + found.start(group), spans), _to_text(start + found.end(group), spans)
+                s, e = (
+                    _to_text(start + found.start(group), spans),
+                    _to_text(start + found.end(group), spans),
+                )
                 agent = _agent(role, found.group(group), _ev(f"title-{role}", 0.9, text, s, e))
                 if agent:
                     agents.append(agent)
             break
     else:
-        for pattern, role, rule in ((DIARY_OF, "author", "title-diarist"), (BY_X, "author", "title-by")):
+        for pattern, role, rule in (
+            (DIARY_OF, "author", "title-diarist"),
+            (BY_X, "author", "title-by"),
+        ):
             found = pattern.search(title)
             if found:
-                s, e = _to_text(start + found.start("a"), spans), _to_text(start + found.end("a"), spans)
+                s, e = (
+                    _to_text(start + found.start("a"), spans),
+                    _to_text(start + found.end("a"), spans),
+                )
                 agent = _agent(role, found.group("a"), _ev(rule, 0.85, text, s, e))
                 if agent:
                     agents.append(agent)
@@ -200,8 +231,13 @@ def read_title(text: str, layout: Layout, reading: Reading, agents: list[Agent],
     found = BETWEEN.search(title)
     if found:
         for group in ("a", "b"):
-            s, e = _to_text(start + found.start(group), spans), _to_text(start + found.end(group), spans)
-            agent = _agent("participant", found.group(group), _ev("title-between", 0.85, text, s, e))
+            s, e = (
+                _to_text(start + found.start(group), spans),
+                _to_text(start + found.end(group), spans),
+            )
+            agent = _agent(
+                "participant", found.group(group), _ev("title-between", 0.85, text, s, e)
+            )
             if agent:
                 agents.append(agent)
 
@@ -212,15 +248,24 @@ def read_type(text: str, layout: Layout, reading: Reading) -> None:
         for key, spec in types.items():
             if any(re.search(p, reading.title.value) for p in spec.get("title_cues", [])):
                 ev = reading.title.evidence
-                reading.document_type = Fact(key, Evidence("extraction", f"title-cue:{key}", 0.9, ev.start, ev.end, ev.quote))
+                reading.document_type = Fact(
+                    key, Evidence("extraction", f"title-cue:{key}", 0.9, ev.start, ev.end, ev.quote)
+                )
                 return
     for start, end in layout.spans("headnote"):
         found = HEADNOTE_TYPE.search(text, start, end)
         if found:
             word = found.group("type").lower()
-            key = {"memo": "memorandum", "cable": "telegram", "address": "speech", "transcript": "record_of_conversation"}.get(word, word.replace(" ", "_"))
+            key = {
+                "memo": "memorandum",
+                "cable": "telegram",
+                "address": "speech",
+                "transcript": "record_of_conversation",
+            }.get(word, word.replace(" ", "_"))
             if key in types:
-                reading.document_type = Fact(key, _ev("headnote-cue", 0.8, text, found.start(), found.end()))
+                reading.document_type = Fact(
+                    key, _ev("headnote-cue", 0.8, text, found.start(), found.end())
+                )
                 return
     if layout.salutation is not None:
         line = layout.salutation[0]
@@ -229,7 +274,9 @@ def read_type(text: str, layout: Layout, reading: Reading) -> None:
     speakers = {name for _, name, _, _ in layout.speaker_turns}
     if len(speakers) >= 2:
         line = layout.speaker_turns[0][0]
-        reading.document_type = Fact("record_of_conversation", _ev("speaker-turns", 0.6, text, line.start, line.end))
+        reading.document_type = Fact(
+            "record_of_conversation", _ev("speaker-turns", 0.6, text, line.start, line.end)
+        )
         return
     body = text[layout.body_start : layout.body_start + 400]
     for key, spec in types.items():
@@ -237,7 +284,9 @@ def read_type(text: str, layout: Layout, reading: Reading) -> None:
             found = re.search(pattern, body, re.MULTILINE)
             if found:
                 s = layout.body_start + found.start()
-                reading.document_type = Fact(key, _ev("text-cue", 0.6, text, s, layout.body_start + found.end()))
+                reading.document_type = Fact(
+                    key, _ev("text-cue", 0.6, text, s, layout.body_start + found.end())
+                )
                 return
     reading.document_type = Fact("document", Evidence("extraction", "fallback", 0.5))
 
@@ -249,15 +298,20 @@ def _consider_date(reading: Reading, fact: Fact) -> None:
 
 def read_dates_and_people(text: str, layout: Layout, reading: Reading, agents: list[Agent]) -> None:
     # Field lines ("From:", "To:", "Date:", "Participants:") in the document's own header.
-    for line, role, value, offset in layout.field_lines:
+    for _line, role, value, offset in layout.field_lines:
         if role == "date":
             parsed = parse_date(value)
             if parsed:
-                _consider_date(reading, Fact(parsed, _ev("field-date", 0.95, text, offset, offset + len(value))))
+                _consider_date(
+                    reading,
+                    Fact(parsed, _ev("field-date", 0.95, text, offset, offset + len(value))),
+                )
         elif role in ("author", "recipient", "participant", "note_taker", "translator", "editor"):
             for name in split_name_list(value):
                 where = text.find(name, offset)
-                agent = _agent(role, name, _ev(f"field-{role}", 0.9, text, where, where + len(name)))
+                agent = _agent(
+                    role, name, _ev(f"field-{role}", 0.9, text, where, where + len(name))
+                )
                 if agent:
                     agents.append(agent)
     # A dateline: the first line(s) of the text or header that hold only a place and a date.
@@ -282,11 +336,18 @@ def read_dates_and_people(text: str, layout: Layout, reading: Reading, agents: l
         name_line = layout.signature[-1] if looks_like_name(parts[0]) else layout.signature[0]
         name = SIGNATURE_SPLIT.split(name_line.core, maxsplit=1)[0]
         if looks_like_name(name):
-            agent = _agent("author", name, _ev("signature-name", 0.85, text, name_line.start, name_line.start + len(name)))
+            agent = _agent(
+                "author",
+                name,
+                _ev("signature-name", 0.85, text, name_line.start, name_line.start + len(name)),
+            )
             if agent:
                 agents.append(agent)
         for s, e, value in find_dates(last.core):
-            _consider_date(reading, Fact(value, _ev("signature-date", 0.9, text, last.start + s, last.start + e)))
+            _consider_date(
+                reading,
+                Fact(value, _ev("signature-date", 0.9, text, last.start + s, last.start + e)),
+            )
         del joined
     # The salutation: the addressee of a letter.
     if layout.salutation is not None:
@@ -309,28 +370,63 @@ def read_dates_and_people(text: str, layout: Layout, reading: Reading, agents: l
         found = HEADNOTE_LETTER.search(text, start, end)
         if found:
             for group, role in (("r", "recipient"), ("a", "author")):
-                agent = _agent(role, found.group(group), _ev(f"headnote-{role}", 0.75, text, found.start(group), found.end(group)))
+                agent = _agent(
+                    role,
+                    found.group(group),
+                    _ev(f"headnote-{role}", 0.75, text, found.start(group), found.end(group)),
+                )
                 if agent:
                     agents.append(agent)
             parsed = parse_date(found.group("d"))
             if parsed:
-                _consider_date(reading, Fact(parsed, _ev("headnote-dated", 0.8, text, found.start("d"), found.end("d"))))
+                _consider_date(
+                    reading,
+                    Fact(
+                        parsed, _ev("headnote-dated", 0.8, text, found.start("d"), found.end("d"))
+                    ),
+                )
         for found in POSSESSIVE_DIARY.finditer(text, start, end):
             noun = text[found.end("a") : found.end()].lower()
             role = "note_taker" if "notes" in noun else "author"
             if looks_like_name(found.group("a")):
-                agent = _agent(role, found.group("a"), _ev(f"headnote-{role}", 0.7, text, found.start("a"), found.end("a")))
+                agent = _agent(
+                    role,
+                    found.group("a"),
+                    _ev(f"headnote-{role}", 0.7, text, found.start("a"), found.end("a")),
+                )
                 if agent:
                     agents.append(agent)
     # A citation line: "X to Y, 6 October 1988, ..." (above the text, or in a citation block).
     for line, found in layout.citation_lines:
         for group, role in (("author", "author"), ("recipient", "recipient")):
-            agent = _agent(role, found.group(group), _ev(f"citation-{role}", 0.8, text, line.start + found.start(group), line.start + found.end(group)))
+            agent = _agent(
+                role,
+                found.group(group),
+                _ev(
+                    f"citation-{role}",
+                    0.8,
+                    text,
+                    line.start + found.start(group),
+                    line.start + found.end(group),
+                ),
+            )
             if agent:
                 agents.append(agent)
         parsed = parse_date(found.group("date"))
         if parsed:
-            _consider_date(reading, Fact(parsed, _ev("citation-date", 0.8, text, line.start + found.start("date"), line.start + found.end("date"))))
+            _consider_date(
+                reading,
+                Fact(
+                    parsed,
+                    _ev(
+                        "citation-date",
+                        0.8,
+                        text,
+                        line.start + found.start("date"),
+                        line.start + found.end("date"),
+                    ),
+                ),
+            )
 
 
 def _notes(layout: Layout, text: str) -> Iterable[tuple[int, int]]:
@@ -339,7 +435,14 @@ def _notes(layout: Layout, text: str) -> Iterable[tuple[int, int]]:
     yield from layout.spans("footnote")
 
 
-def read_sources(text: str, layout: Layout, reading: Reading, agents: list[Agent], sources: list[PublishedSource], archives: list[ArchivalReference]) -> None:
+def read_sources(
+    text: str,
+    layout: Layout,
+    reading: Reading,
+    agents: list[Agent],
+    sources: list[PublishedSource],
+    archives: list[ArchivalReference],
+) -> None:
     for line, found in layout.translator_lines:
         name = found.group("name")
         s = line.start + found.start("name")
@@ -349,7 +452,9 @@ def read_sources(text: str, layout: Layout, reading: Reading, agents: list[Agent
     header_names = [line for line in layout.header_lines if looks_like_name(line.core)]
     if header_names and any(not looks_like_name(line.core) for line in layout.header_lines):
         for line in header_names:
-            agent = _agent("editor", line.core, _ev("header-name-list", 0.7, text, line.start, line.end))
+            agent = _agent(
+                "editor", line.core, _ev("header-name-list", 0.7, text, line.start, line.end)
+            )
             if agent:
                 agents.append(agent)
     for start, end in _notes(layout, text):
@@ -358,36 +463,97 @@ def read_sources(text: str, layout: Layout, reading: Reading, agents: list[Agent
         for found in TRANSLATED_BY.finditer(note):
             translated = True
             org = found.group("org") or found.group("org2")
-            agent = _agent("translator", found.group("name"), _ev("source-note-translator", 0.9, text, start + found.start("name"), start + found.end("name")))
+            agent = _agent(
+                "translator",
+                found.group("name"),
+                _ev(
+                    "source-note-translator",
+                    0.9,
+                    text,
+                    start + found.start("name"),
+                    start + found.end("name"),
+                ),
+            )
             if agent:
                 if org:
-                    agent = Agent(agent.role, agent.name, agent.as_written, agent.kind, agent.evidence, f"for {org.strip()}")
+                    agent = Agent(
+                        agent.role,
+                        agent.name,
+                        agent.as_written,
+                        agent.kind,
+                        agent.evidence,
+                        f"for {org.strip()}",
+                    )
                 agents.append(agent)
         for found in EDITED_BY.finditer(note):
             for name in split_name_list(found.group("names")):
                 where = text.find(name, start + found.start("names"))
-                agent = _agent("editor", name, _ev("edited-by", 0.8, text, where, where + len(name)))
+                agent = _agent(
+                    "editor", name, _ev("edited-by", 0.8, text, where, where + len(name))
+                )
                 if agent:
                     agents.append(agent)
         relation = "translated_from" if translated else "published_in"
         published = PUBLISHED_IN.search(note)
         if published:
-            creators = (parse_name(published.group("creator")).name,) if published.group("creator") else ()
+            creators = (
+                (parse_name(published.group("creator")).name,) if published.group("creator") else ()
+            )
             imprint = published.group("imprint") or ""
             year = re.search(r"\b(1[89]\d\d|20\d\d)\b", imprint)
-            sources.append(PublishedSource(relation, " ".join(published.group("title").split()), _ev("source-note-published-in", 0.85, text, start + published.start(), start + published.end()), creators=creators, alternative_title=" ".join(published.group("alt").split()) if published.group("alt") else None, year=year.group(1) if year else None, pages=published.group("pages")))
+            sources.append(
+                PublishedSource(
+                    relation,
+                    " ".join(published.group("title").split()),
+                    _ev(
+                        "source-note-published-in",
+                        0.85,
+                        text,
+                        start + published.start(),
+                        start + published.end(),
+                    ),
+                    creators=creators,
+                    alternative_title=" ".join(published.group("alt").split())
+                    if published.group("alt")
+                    else None,
+                    year=year.group(1) if year else None,
+                    pages=published.group("pages"),
+                )
+            )
         else:
             book = BOOK_CITATION.search(note)
             if book:
                 title = re.sub(r"^\[?\s*(?:Sources?:\s*)", "", book.group("title")).strip(" ,.")
                 title = " ".join(title.split())
-                sources.append(PublishedSource(relation, title, _ev("source-note-book", 0.8, text, start + book.start(), start + book.end()), publisher=book.group("publisher").strip(), place=book.group("place").strip(), year=book.group("year"), pages=(book.group("pages") or "").strip() or None))
+                sources.append(
+                    PublishedSource(
+                        relation,
+                        title,
+                        _ev(
+                            "source-note-book", 0.8, text, start + book.start(), start + book.end()
+                        ),
+                        publisher=book.group("publisher").strip(),
+                        place=book.group("place").strip(),
+                        year=book.group("year"),
+                        pages=(book.group("pages") or "").strip() or None,
+                    )
+                )
         for pattern, rule in ((FOND, "archive-fond-opis-delo"), (BOX, "archive-box-folder")):
             for found in pattern.finditer(note):
                 archive = (found.group("archive") or "").strip()
                 archive = re.sub(r"^\[?\s*Sources?:\s*", "", archive).strip()
                 groups = found.groupdict()
-                archives.append(ArchivalReference(archive or "unnamed archive", _ev(rule, 0.85, text, start + found.start(), start + found.end()), fond=groups.get("fond"), opis=groups.get("opis"), delo=groups.get("delo"), box=groups.get("box"), folder=groups.get("folder")))
+                archives.append(
+                    ArchivalReference(
+                        archive or "unnamed archive",
+                        _ev(rule, 0.85, text, start + found.start(), start + found.end()),
+                        fond=groups.get("fond"),
+                        opis=groups.get("opis"),
+                        delo=groups.get("delo"),
+                        box=groups.get("box"),
+                        folder=groups.get("folder"),
+                    )
+                )
         url = URL.search(note)
         if url and sources:
             last = sources[-1]
@@ -399,10 +565,19 @@ def read_sources(text: str, layout: Layout, reading: Reading, agents: list[Agent
         found = HOW_TO_CITE.match(block)
         if found:
             where = text.find(found.group("series").strip(), start)
-            sources.append(PublishedSource("published_in", found.group("series").strip(" ."), _ev("how-to-cite", 0.85, text, start, end), item_number=found.group("num")))
+            sources.append(
+                PublishedSource(
+                    "published_in",
+                    found.group("series").strip(" ."),
+                    _ev("how-to-cite", 0.85, text, start, end),
+                    item_number=found.group("num"),
+                )
+            )
             creator = found.group("creator")
             s = text.find(creator, start)
-            agent = _agent("author", creator, _ev("how-to-cite-creator", 0.6, text, s, s + len(creator)))
+            agent = _agent(
+                "author", creator, _ev("how-to-cite-creator", 0.6, text, s, s + len(creator))
+            )
             if agent:
                 agents.append(agent)
             del where
@@ -412,7 +587,14 @@ def read_sources(text: str, layout: Layout, reading: Reading, agents: list[Agent
         title = ACCESSED.sub("", rest).strip(" .,")
         accessed_date = parse_date(accessed.group("date")) if accessed else None
         s = line.start + found.start("rest")
-        sources.append(PublishedSource("cited_from", title, _ev("citation-line-source", 0.75, text, s, line.start + found.end("rest")), accessed=accessed_date.edtf if accessed_date else None))
+        sources.append(
+            PublishedSource(
+                "cited_from",
+                title,
+                _ev("citation-line-source", 0.75, text, s, line.start + found.end("rest")),
+                accessed=accessed_date.edtf if accessed_date else None,
+            )
+        )
     for line in layout.rights_lines:
         reading.rights = Fact(line.core, _ev("rights-line", 0.9, text, line.start, line.end))
         year = re.search(r"\b(1[89]\d\d|20\d\d)\b", line.core)
@@ -420,7 +602,13 @@ def read_sources(text: str, layout: Layout, reading: Reading, agents: list[Agent
         holder = re.sub(r",?\s*(?:1[89]\d\d|20\d\d)\.?$", "", holder).strip(" ,.")
         for i, source in enumerate(sources):
             if source.relation == "published_in" and source.evidence.rule == "collection-header":
-                sources[i] = PublishedSource(**{**source.__dict__, "publisher": holder or None, "year": year.group(1) if year else None})
+                sources[i] = PublishedSource(
+                    **{
+                        **source.__dict__,
+                        "publisher": holder or None,
+                        "year": year.group(1) if year else None,
+                    }
+                )
 
 
 def read_excerpt(text: str, layout: Layout, reading: Reading) -> None:
@@ -430,7 +618,9 @@ def read_excerpt(text: str, layout: Layout, reading: Reading) -> None:
         return
     if reading.title is not None and re.search(r"\bExcerpts?\b", reading.title.value):
         ev = reading.title.evidence
-        reading.is_excerpt = Fact(True, Evidence("extraction", "excerpt-title", 0.85, ev.start, ev.end, ev.quote))
+        reading.is_excerpt = Fact(
+            True, Evidence("extraction", "excerpt-title", 0.85, ev.start, ev.end, ev.quote)
+        )
         return
     body = text[layout.body_start : layout.body_end]
     elisions = re.findall(r"(?:^|\n)\s*(?:\.{3,}|…)|(?:\.{4,}|…)\s*(?:\n|$)", body)

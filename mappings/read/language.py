@@ -29,9 +29,7 @@ def detect_language(text: str) -> tuple[str, float] | None:
     total = sum(words.values())
     if total < 8:
         return None
-    scores = {
-        code: sum(words[w] for w in stop) / total for code, stop in _stopwords().items()
-    }
+    scores = {code: sum(words[w] for w in stop) / total for code, stop in _stopwords().items()}
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     best, score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0

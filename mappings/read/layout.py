@@ -248,7 +248,11 @@ def segment(text: str) -> Layout:
             k
             for k in range(n)
             if lines[k].kind in ("body_marker",)
-            or (not lines[k].kind and not lines[k].blank and (_is_speaker(lines[k].core, rules) or SALUTATION.match(lines[k].core)))
+            or (
+                not lines[k].kind
+                and not lines[k].blank
+                and (_is_speaker(lines[k].core, rules) or SALUTATION.match(lines[k].core))
+            )
         ),
         n,
     )
@@ -295,9 +299,13 @@ def segment(text: str) -> Layout:
             if k >= n or lines[k].kind:
                 break
             core = lines[k].core
-            if core[:1].islower() or (core[:1].isupper() and len(core) < 90 and re.search(r"\d{4}$", core)
-                                       and not re.search(r"\d{4}$", layout.title_lines[-1].core)
-                                       and not re.search(r"[.!?]$", layout.title_lines[-1].core)):
+            if core[:1].islower() or (
+                core[:1].isupper()
+                and len(core) < 90
+                and re.search(r"\d{4}$", core)
+                and not re.search(r"\d{4}$", layout.title_lines[-1].core)
+                and not re.search(r"[.!?]$", layout.title_lines[-1].core)
+            ):
                 lines[k].kind = "title"
                 layout.title_lines.append(lines[k])
                 k += 1
@@ -309,7 +317,9 @@ def segment(text: str) -> Layout:
         max(lines.index(line) for line in layout.title_lines) + 1 if layout.title_lines else 0
     )
     marker = next((k for k in range(after_title, n) if lines[k].kind == "body_marker"), None)
-    pending = [k for k in range(after_title, tail_start) if not lines[k].blank and not lines[k].kind]
+    pending = [
+        k for k in range(after_title, tail_start) if not lines[k].blank and not lines[k].kind
+    ]
     body_first = None
     if marker is not None:
         body_first = next((k for k in pending if k > marker), None)
@@ -323,8 +333,14 @@ def segment(text: str) -> Layout:
                 layout.citation_lines.append((lines[block[0]], cited))
     else:
         turn = next(
-            (k for k in pending if _is_speaker(lines[k].core, rules) or SALUTATION.match(lines[k].core)
-             or FIELD_LINE.match(lines[k].core) and lines[k].core.split(":")[0].strip().lower() in rules.field_roles),
+            (
+                k
+                for k in pending
+                if _is_speaker(lines[k].core, rules)
+                or SALUTATION.match(lines[k].core)
+                or FIELD_LINE.match(lines[k].core)
+                and lines[k].core.split(":")[0].strip().lower() in rules.field_roles
+            ),
             None,
         )
         headnote_mode = any(lines[k].kind == "headnote_marker" for k in range(after_title, n))
@@ -342,7 +358,11 @@ def segment(text: str) -> Layout:
                     lines[k].kind = "citation"
                 layout.citation_lines.append((lines[block[0]], cited))
                 continue
-            if headnote_mode or _any(rules.headnote_cues, joined) or (turn is not None and layout.title_lines):
+            if (
+                headnote_mode
+                or _any(rules.headnote_cues, joined)
+                or (turn is not None and layout.title_lines)
+            ):
                 for k in block:
                     lines[k].kind = "headnote"
                 continue
@@ -350,8 +370,13 @@ def segment(text: str) -> Layout:
             break
     # 4. The document's own text: from its first line to the start of the tail.
     if body_first is None:
-        body_first = next((k for k in range(after_title, tail_start) if not lines[k].blank and not lines[k].kind), tail_start)
-    body_lines = [k for k in range(body_first, tail_start) if not lines[k].blank and not lines[k].kind]
+        body_first = next(
+            (k for k in range(after_title, tail_start) if not lines[k].blank and not lines[k].kind),
+            tail_start,
+        )
+    body_lines = [
+        k for k in range(body_first, tail_start) if not lines[k].blank and not lines[k].kind
+    ]
     for k in body_lines:
         lines[k].kind = "body"
     if body_lines:
@@ -364,17 +389,26 @@ def segment(text: str) -> Layout:
         turn = _is_speaker(line.core, rules)
         if turn:
             name = turn.group("name").strip()
-            layout.speaker_turns.append((line, name, line.start, line.start + len(turn.group("name").rstrip())))
+            layout.speaker_turns.append(
+                (line, name, line.start, line.start + len(turn.group("name").rstrip()))
+            )
         field_match = FIELD_LINE.match(line.core)
         if field_match and field_match.group("label").strip().lower() in rules.field_roles:
             role = rules.field_roles[field_match.group("label").strip().lower()]
-            layout.field_lines.append((line, role, field_match.group("value"), line.start + field_match.start("value")))
+            layout.field_lines.append(
+                (line, role, field_match.group("value"), line.start + field_match.start("value"))
+            )
     if body_lines:
         first = lines[body_lines[0]]
         salutation = SALUTATION.match(first.core)
         if salutation:
             group = "a" if salutation.group("a") else "b"
-            layout.salutation = (first, salutation.group(group).strip(), first.start + salutation.start(group), first.start + salutation.end(group))
+            layout.salutation = (
+                first,
+                salutation.group(group).strip(),
+                first.start + salutation.start(group),
+                first.start + salutation.end(group),
+            )
         layout.signature = _signature([lines[k] for k in body_lines], rules)
     # Anything left unclassified before the text is header/furniture; after it, body.
     for k in range(n):
@@ -385,7 +419,7 @@ def segment(text: str) -> Layout:
 
 
 def _signature(body: list[Line], rules: LayoutRules) -> list[Line]:
-    """The closing lines that sign the document: a name, a name and date, after a closing formula."""
+    """The closing lines that sign the document: a name, or a name and a date."""
     if len(body) < 2:
         return []
     last = body[-1].core
@@ -395,7 +429,11 @@ def _signature(body: list[Line], rules: LayoutRules) -> list[Line]:
         signed.append(body[-1])
         if len(body) > 2 and _any(rules.closings, body[-2].core):
             signed.insert(0, body[-2])
-    elif re.fullmatch(r"[\w .,\-/\[\]]{4,40}", last) and re.search(r"\d{4}\]?$", last) and looks_like_name(body[-2].core):
+    elif (
+        re.fullmatch(r"[\w .,\-/\[\]]{4,40}", last)
+        and re.search(r"\d{4}\]?$", last)
+        and looks_like_name(body[-2].core)
+    ):
         signed = [body[-2], body[-1]]  # a name line, then a date line
     return signed
 

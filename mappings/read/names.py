@@ -16,7 +16,22 @@ from functools import lru_cache
 from pathlib import Path
 
 TABLES = Path(__file__).resolve().parent.parent / "tables"
-PARTICLES = {"von", "van", "de", "der", "den", "da", "del", "di", "du", "le", "la", "bin", "ibn", "al"}
+PARTICLES = {
+    "von",
+    "van",
+    "de",
+    "der",
+    "den",
+    "da",
+    "del",
+    "di",
+    "du",
+    "le",
+    "la",
+    "bin",
+    "ibn",
+    "al",
+}
 INITIAL = re.compile(r"^[A-Z][a-z]?\.$")
 WORD = re.compile(r"^[A-Z][a-zà-ÿğşţăâîčćđšžłńóśźżřůýěťďňÀ-ž’'\-]+$")
 CAPS_WORD = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ’'\-]+$")
@@ -64,7 +79,7 @@ def is_name_token(token: str) -> bool:
 
 
 def looks_like_name(text: str, max_tokens: int = 5) -> bool:
-    """A short run of capitalised words or initials: 'Svetlana Savranskaya', 'G. Kh. Zhakhnazarov'."""
+    """A short run of capitalised words or initials: 'G. Kh. Zhakhnazarov'."""
     text = unicodedata.normalize("NFC", text.strip())
     if not text or len(text) > 60 or any(ch.isdigit() for ch in text):
         return False
@@ -78,7 +93,7 @@ def looks_like_name(text: str, max_tokens: int = 5) -> bool:
 
 
 def normalise_name(text: str) -> str:
-    """'E[rich]  HONECKER1' -> 'Erich Honecker'; leading titles ('Comrade', 'Ambassador') dropped."""
+    """'E[rich]  HONECKER1' -> 'Erich Honecker'; leading titles ('Comrade') are dropped."""
     s = unicodedata.normalize("NFC", text)
     s = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069]", "", s)
     s = INLINE_BRACKET.sub(lambda m: m.group(1) or m.group(2), s)

@@ -73,7 +73,7 @@ def decode_text(data: bytes, path: str) -> tuple[str, list[str]]:
             path,
             f"line {_line_of(text, garbled.start())}: {garbled.group()!r} looks like mojibake"
             " (UTF-8 that was decoded as Windows-1252 and saved again)",
-            "repair it, e.g. with python -c \"import ftfy\" or by re-exporting the source",
+            'repair it, e.g. with python -c "import ftfy" or by re-exporting the source',
         )
     bidi = BIDI_CONTROLS.search(text)
     if bidi:

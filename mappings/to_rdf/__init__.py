@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from mappings.align.gazetteer import Entry, Gazetteer, slugify
+from mappings.align.gazetteer import Entry, slugify
 from mappings.read.fields import document_types
 from mappings.records import (
     APPARATUS,
@@ -68,8 +68,16 @@ KIND_CLASSES = {
     "place": (FOND + "Place", SCHEMA + "Place"),
     "concept": (FOND + "Concept", SKOS + "Concept"),
 }
-STATUS = {"aligned": FOND + "Aligned", "unaligned": FOND + "Unaligned", "ambiguous": FOND + "Ambiguous"}
-ORIGIN = {"catalogue": FOND + "Catalogue", "extraction": FOND + "Extraction", "work": FOND + "Extraction"}
+STATUS = {
+    "aligned": FOND + "Aligned",
+    "unaligned": FOND + "Unaligned",
+    "ambiguous": FOND + "Ambiguous",
+}
+ORIGIN = {
+    "catalogue": FOND + "Catalogue",
+    "extraction": FOND + "Extraction",
+    "work": FOND + "Extraction",
+}
 
 
 def lit(value: object, datatype: str | None = None) -> Literal:
@@ -120,7 +128,16 @@ def _selector(b: _Builder, node: str, source: str, start: int, end: int, quote: 
     b.add(f"{target}/quote", OA + "exact", lit(quote))
 
 
-def _evidence(b: _Builder, iris: Iris, node: str, about: str, prop: str, value: NamedNode | Literal, ev: Evidence, default_text: str) -> None:
+def _evidence(
+    b: _Builder,
+    iris: Iris,
+    node: str,
+    about: str,
+    prop: str,
+    value: NamedNode | Literal,
+    ev: Evidence,
+    default_text: str,
+) -> None:
     b.typed(node, FOND + "Evidence")
     b.add(node, FOND + "about", about)
     b.add(node, FOND + "property", prop)
@@ -135,7 +152,16 @@ def _evidence(b: _Builder, iris: Iris, node: str, about: str, prop: str, value: 
         _selector(b, node, source, ev.start, ev.end, ev.quote)
 
 
-def _fact(b: _Builder, iris: Iris, subject: str, prop: str, local: str, value: NamedNode | Literal, fact: Fact, text_iri: str) -> None:
+def _fact(
+    b: _Builder,
+    iris: Iris,
+    subject: str,
+    prop: str,
+    local: str,
+    value: NamedNode | Literal,
+    fact: Fact,
+    text_iri: str,
+) -> None:
     b.add(subject, prop, value)
     _evidence(b, iris, f"{subject}/evidence/{local}", subject, prop, value, fact.evidence, text_iri)
 
@@ -147,18 +173,29 @@ def _date(b: _Builder, iris: Iris, subject: str, fact: Fact, text_iri: str) -> N
     b.add(subject, FOND + "latestDate", lit(date.latest.isoformat(), XSD + "date"))
 
 
-def _agents(b: _Builder, iris: Iris, subject: str, links: Iterable[AgentLink], text_iri: str) -> None:
+def _agents(
+    b: _Builder, iris: Iris, subject: str, links: Iterable[AgentLink], text_iri: str
+) -> None:
     for link in links:
         prop = ROLE_PROPERTY[link.agent.role]
         entity = iris.entity(link.resolution.entity_id)
         local = f"{link.agent.role}-{link.resolution.entity_id}"
-        _fact(b, iris, subject, prop, local, NamedNode(entity), Fact(link.agent, link.agent.evidence), text_iri)
+        _fact(
+            b,
+            iris,
+            subject,
+            prop,
+            local,
+            NamedNode(entity),
+            Fact(link.agent, link.agent.evidence),
+            text_iri,
+        )
         if link.agent.role == "speaker":
             b.add(subject, ROLE_PROPERTY["participant"], entity)
 
 
 def devised_title(work: WorkFacts, agents: tuple[AgentLink, ...]) -> Fact:
-    """A title in archival style when the document has none: 'Letter from X to Y, 6 October 1988'."""
+    """An archival devised title when the text gives none: 'Letter from X to Y, 6 October 1988'."""
     types = document_types()
     key = work.document_type.value if work.document_type else "document"
     label = types.get(key, {}).get("label", "document")
@@ -177,31 +214,65 @@ def devised_title(work: WorkFacts, agents: tuple[AgentLink, ...]) -> Fact:
     if work.archival_references and not authors:
         ref = work.archival_references[0]
         title += f" ({inventory_label(ref)})"
-    return Fact(title, Evidence("extraction", "devised-title", 0.6, note="devised from the document's type, people, date and archival reference; the text gives no title"))
+    return Fact(
+        title,
+        Evidence(
+            "extraction",
+            "devised-title",
+            0.6,
+            note="devised from the document's type, people, date and archival reference;"
+            " the text gives no title",
+        ),
+    )
 
 
 def _human_date(date) -> str:  # noqa: ANN001 - DateValue
     if date.earliest == date.latest:
         return f"{date.earliest.day} {date.earliest:%B %Y}"
-    if date.earliest.day == 1 and date.earliest.month == date.latest.month and date.earliest.year == date.latest.year:
+    if (
+        date.earliest.day == 1
+        and date.earliest.month == date.latest.month
+        and date.earliest.year == date.latest.year
+    ):
         return f"{date.earliest:%B %Y}"
-    if date.earliest.month == 1 and date.latest.month == 12 and date.earliest.year == date.latest.year:
+    if (
+        date.earliest.month == 1
+        and date.latest.month == 12
+        and date.earliest.year == date.latest.year
+    ):
         return str(date.earliest.year)
     return f"{date.earliest.isoformat()} to {date.latest.isoformat()}"
 
 
 def inventory_label(ref: ArchivalReference) -> str:
     parts = [ref.archive]
-    for name, value in (("Fond", ref.fond), ("Opis", ref.opis), ("Delo", ref.delo), ("Box", ref.box), ("Folder", ref.folder)):
+    for name, value in (
+        ("Fond", ref.fond),
+        ("Opis", ref.opis),
+        ("Delo", ref.delo),
+        ("Box", ref.box),
+        ("Folder", ref.folder),
+    ):
         if value:
             parts.append(f"{name} {value}")
     return ", ".join(parts)
 
 
-def _source(b: _Builder, iris: Iris, text_iri: str, source: PublishedSource, n: int, resolve) -> None:  # noqa: ANN001
+def _source(
+    b: _Builder, iris: Iris, text_iri: str, source: PublishedSource, n: int, resolve
+) -> None:  # noqa: ANN001
     node = iris.source(source.title, source.year)
     prop = SCHEMA + "isPartOf" if source.relation == "published_in" else DCT + "source"
-    _fact(b, iris, text_iri, prop, f"source-{n}", NamedNode(node), Fact(source, source.evidence), text_iri)
+    _fact(
+        b,
+        iris,
+        text_iri,
+        prop,
+        f"source-{n}",
+        NamedNode(node),
+        Fact(source, source.evidence),
+        text_iri,
+    )
     b.typed(node, SCHEMA + "CreativeWork")
     b.add(node, DCT + "title", lit(source.title))
     if source.alternative_title:
@@ -209,9 +280,15 @@ def _source(b: _Builder, iris: Iris, text_iri: str, source: PublishedSource, n: 
     for creator in source.creators:
         b.add(node, DCT + "creator", iris.entity(resolve(creator, "person").entity_id))
     if source.publisher:
-        b.add(node, SCHEMA + "publisher", iris.entity(resolve(source.publisher, "organization").entity_id))
+        b.add(
+            node,
+            SCHEMA + "publisher",
+            iris.entity(resolve(source.publisher, "organization").entity_id),
+        )
     if source.place:
-        b.add(node, FOND + "placeOfPublication", iris.entity(resolve(source.place, "place").entity_id))
+        b.add(
+            node, FOND + "placeOfPublication", iris.entity(resolve(source.place, "place").entity_id)
+        )
     if source.year:
         b.add(node, DCT + "issued", lit(source.year, XSD + "gYear"))
     if source.series:
@@ -238,26 +315,75 @@ def _mention(b: _Builder, iris: Iris, text_iri: str, mention: Mention) -> None:
     _selector(b, node, text_iri, mention.start, mention.end, mention.quote)
 
 
-def map_work(b: _Builder, iris: Iris, work: WorkFacts, agents: tuple[AgentLink, ...], mentions: Iterable[str], resolve, text_iri: str) -> None:  # noqa: ANN001
+def map_work(
+    b: _Builder,
+    iris: Iris,
+    work: WorkFacts,
+    agents: tuple[AgentLink, ...],
+    mentions: Iterable[str],
+    resolve,
+    text_iri: str,
+) -> None:  # noqa: ANN001
     w = iris.work(work.work_id)
     b.typed(w, FOND + "Document", SCHEMA + "CreativeWork")
     title = work.title or devised_title(work, agents)
     _fact(b, iris, w, DCT + "title", "title", lit(title.value), title, text_iri)
     doc_type = work.document_type or Fact("document", Evidence("extraction", "fallback", 0.5))
-    _fact(b, iris, w, DCT + "type", "type", NamedNode(iris.doc_type(doc_type.value)), doc_type, text_iri)
+    _fact(
+        b,
+        iris,
+        w,
+        DCT + "type",
+        "type",
+        NamedNode(iris.doc_type(doc_type.value)),
+        doc_type,
+        text_iri,
+    )
     if work.date is not None:
         _date(b, iris, w, work.date, text_iri)
     if work.language is not None:
-        _fact(b, iris, w, SCHEMA + "inLanguage", "language", lit(work.language.value), work.language, text_iri)
+        _fact(
+            b,
+            iris,
+            w,
+            SCHEMA + "inLanguage",
+            "language",
+            lit(work.language.value),
+            work.language,
+            text_iri,
+        )
     _agents(b, iris, w, agents, text_iri)
     for i, ref in enumerate(work.archival_references, start=1):
         node = f"{w}/archival-reference/{i}"
-        _fact(b, iris, w, FOND + "archivalReference", f"archival-reference-{i}", NamedNode(node), Fact(ref, ref.evidence), text_iri)
+        _fact(
+            b,
+            iris,
+            w,
+            FOND + "archivalReference",
+            f"archival-reference-{i}",
+            NamedNode(node),
+            Fact(ref, ref.evidence),
+            text_iri,
+        )
         b.typed(node, FOND + "ArchivalReference")
         b.add(node, FOND + "archive", iris.entity(resolve(ref.archive, "organization").entity_id))
-        b.add(node, FOND + "inventoryNumber", lit(inventory_label(ref).split(", ", 1)[-1] if ", " in inventory_label(ref) else inventory_label(ref)))
+        b.add(
+            node,
+            FOND + "inventoryNumber",
+            lit(
+                inventory_label(ref).split(", ", 1)[-1]
+                if ", " in inventory_label(ref)
+                else inventory_label(ref)
+            ),
+        )
         b.add(node, RDFS + "label", lit(inventory_label(ref)))
-        for name, value in (("fond", ref.fond), ("opis", ref.opis), ("delo", ref.delo), ("box", ref.box), ("folder", ref.folder)):
+        for name, value in (
+            ("fond", ref.fond),
+            ("opis", ref.opis),
+            ("delo", ref.delo),
+            ("box", ref.box),
+            ("folder", ref.folder),
+        ):
             if value:
                 b.add(node, FOND + name, lit(value))
     for text_id in work.text_ids:
@@ -273,7 +399,9 @@ def map_work(b: _Builder, iris: Iris, work: WorkFacts, agents: tuple[AgentLink, 
         b.add(node, FOND + "containment", lit(float(share)))
 
 
-def map_text(aligned: AlignedText, iris: Iris, resolve, work_mentions: Iterable[str] = ()) -> list[Triple]:  # noqa: ANN001
+def map_text(
+    aligned: AlignedText, iris: Iris, resolve, work_mentions: Iterable[str] = ()
+) -> list[Triple]:  # noqa: ANN001
     """Triples of one text; with its work's triples when ``aligned.is_primary``."""
     b = _Builder()
     record = aligned.record
@@ -288,11 +416,29 @@ def map_text(aligned: AlignedText, iris: Iris, resolve, work_mentions: Iterable[
     if record.title is not None:
         _fact(b, iris, t, DCT + "title", "title", lit(record.title.value), record.title, t)
     if record.language is not None:
-        _fact(b, iris, t, SCHEMA + "inLanguage", "language", lit(record.language.value), record.language, t)
+        _fact(
+            b,
+            iris,
+            t,
+            SCHEMA + "inLanguage",
+            "language",
+            lit(record.language.value),
+            record.language,
+            t,
+        )
     if record.rights is not None:
         _fact(b, iris, t, DCT + "rights", "rights", lit(record.rights.value), record.rights, t)
     if record.is_excerpt is not None:
-        _fact(b, iris, t, FOND + "isExcerpt", "excerpt", lit(bool(record.is_excerpt.value)), record.is_excerpt, t)
+        _fact(
+            b,
+            iris,
+            t,
+            FOND + "isExcerpt",
+            "excerpt",
+            lit(bool(record.is_excerpt.value)),
+            record.is_excerpt,
+            t,
+        )
     _agents(b, iris, t, (a for a in aligned.agents if a.agent.role in ("translator", "editor")), t)
     for n, source in enumerate(record.sources, start=1):
         _source(b, iris, t, source, n, resolve)
@@ -326,7 +472,11 @@ def map_entity(iris: Iris, entry: Entry | None, local: LocalEntity | None) -> li
             b.add(e, FOND + "alignmentStatus", STATUS["unaligned"])
         for qid in entry.successor_qids:
             b.add(e, FOND + "presentDayState", wikidata(qid))
-        if entry.kind in ("state", "organization") and entry.valid_from is not None and entry.subkind not in ("country", "country_realm"):
+        if (
+            entry.kind in ("state", "organization")
+            and entry.valid_from is not None
+            and entry.subkind not in ("country", "country_realm")
+        ):
             b.add(e, FOND + "validFrom", lit(f"{entry.valid_from:04d}", XSD + "gYear"))
         if entry.kind in ("state", "organization") and entry.valid_to is not None:
             b.add(e, FOND + "validTo", lit(f"{entry.valid_to:04d}", XSD + "gYear"))
@@ -358,7 +508,13 @@ def map_document_types(iris: Iris) -> list[Triple]:
 
 
 def local_entity_of(resolution: Resolution) -> LocalEntity:
-    return LocalEntity(resolution.entity_id, resolution.kind, resolution.label, resolution.status, resolution.candidates)
+    return LocalEntity(
+        resolution.entity_id,
+        resolution.kind,
+        resolution.label,
+        resolution.status,
+        resolution.candidates,
+    )
 
 
 def sort_triples(triples: Iterable[Triple]) -> list[str]:
