@@ -110,6 +110,7 @@ class ArchivalReference:
     delo: str | None = None
     box: str | None = None
     folder: str | None = None
+    papka: str | None = None  # Russian archives: fond / opis / papka / delo
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import bisect
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import replace
 
 from mappings.align.gazetteer import Entry, Gazetteer, name_key, slugify
 from mappings.records import Agent, AgentLink, DateValue, Mention, Region, Resolution
@@ -20,7 +21,7 @@ from mappings.records import Agent, AgentLink, DateValue, Mention, Region, Resol
 # A token is a word (editorial brackets inside it are part of it: "E[rich]") or a number.
 TOKEN = re.compile(r"\[?[^\W\d_]+(?:\[[^\W\d_]+\]?|\][^\W\d_]*|[^\W\d_]+)*\]?|\d+")
 GAP = re.compile(r"^[\s\-.’'‘]{0,4}$")
-DEMONYM_GAP = re.compile(r"^(?:\s{1,3}|-)$")
+DEMONYM_GAP = re.compile(r"^(?:[ \t]{1,3}|[ \t]*\n[ \t]*|-)$")
 METHOD_CONFIDENCE = {
     "exact-label": 0.95,
     "alias": 0.9,
@@ -67,6 +68,11 @@ def choose_state(entries: tuple[Entry, ...], date: DateValue | None) -> tuple[En
     if date is not None:
         first, last = date.earliest.year, date.latest.year
         valid = [e for e in entries if not e.is_generic_state and e.valid_during(first, last)]
+        # A state whose period lies strictly around the date beats one that began or ended in
+        # the date's year: in early 1987 Afghanistan is the DRA (1978-1992), not the Republic
+        # of Afghanistan (1987-1992), whose year is all the table knows of its start.
+        interior = [e for e in valid if (e.valid_from or 0) < first and (e.valid_to or 0) > last]
+        valid = interior or valid
         if valid:
             valid.sort(key=lambda e: ((e.valid_to or 0) - (e.valid_from or 0), e.id))
             if len(valid) == 1 or (
@@ -162,6 +168,66 @@ def region_of(offset: int, starts: list[int], regions: tuple[Region, ...]) -> st
     return "furniture"
 
 
+def _span_region(start: int, end: int, starts: list[int], regions: tuple[Region, ...]) -> str:
+    """A name printed in the document's text keeps that region even if an editor's bracket
+    completes it ("M.S. [Gorbachev]", "[former Polish Leader Eduard] Gierek")."""
+    i = max(0, bisect.bisect_right(starts, start) - 1)
+    kinds = []
+    while i < len(regions) and regions[i].start < end:
+        if regions[i].end > start:
+            kinds.append(regions[i].kind)
+        i += 1
+    if "body" in kinds:
+        return "body"
+    return next((k for k in kinds if k != "furniture"), "furniture")
+
+
+def _demonym_context(tokens: _Tokens, i: int, length: int, gazetteer: Gazetteer) -> bool:
+    """A demonym followed by a noun that makes it a state: 'the Polish leadership',
+    'Soviet-led', 'West German armed forces', 'West German and American services'."""
+    values, text, n = tokens.values, tokens.text, len(tokens.values)
+    k = i + length
+    skipped = 0
+    while k < n and skipped <= 3:
+        gap = text[tokens.spans[k - 1][1] : tokens.spans[k][0]]
+        if not DEMONYM_GAP.match(gap):
+            return False
+        word = values[k]
+        if word.lower() in gazetteer.context_nouns:
+            return True
+        if word in ("and", "or"):
+            k += 1
+            for size in (2, 1):
+                if tuple(values[k : k + size]) in gazetteer.demonyms:
+                    k += size
+                    break
+            else:
+                return False
+            skipped += 1
+            continue
+        if word.islower() and skipped == 0:
+            k += 1  # one adjective: "armed"
+            skipped += 1
+            continue
+        return False
+    return False
+
+
+def _initials_match(key: tuple[str, ...], gazetteer: Gazetteer) -> tuple[Entry, ...]:
+    """'V. Medvedev' -> Vadim Medvedev when he is the only known Medvedev with that initial."""
+    if len(key) < 2 or not all(len(k) <= 2 for k in key[:-1]):
+        return ()
+    from mappings.read.names import same_person
+
+    name = " ".join(f"{k}." for k in key[:-1]) + " " + key[-1]
+    found = tuple(
+        gazetteer.entries[i]
+        for i in gazetteer.surnames.get(key[-1], ())
+        if same_person(name, gazetteer.entries[i].label)
+    )
+    return found if len(found) == 1 else ()
+
+
 def find_mentions(
     text: str,
     regions: tuple[Region, ...],
@@ -174,10 +240,24 @@ def find_mentions(
     values = tokens.values
     n = len(values)
     mentions: list[Mention] = []
+
+    def add(start: int, end: int, resolution: Resolution) -> None:
+        start, end = _trim(text, start, end)
+        if resolution.entity_id in suppress or text[start:end] in suppress:
+            return
+        region = _span_region(start, end, starts, ordered)
+        if region != "furniture":
+            mentions.append(Mention(start, end, text[start:end], region, resolution))  # type: ignore[arg-type]
+
     i = 0
     while i < n:
-        region = region_of(tokens.spans[i][0], starts, ordered)
-        if region == "furniture" or not values[i][:1].isupper() and not values[i].isdigit():
+        if region_of(tokens.spans[i][0], starts, ordered) == "furniture" and not any(
+            region_of(tokens.spans[k][0], starts, ordered) == "body"
+            for k in range(i, min(n, i + 4))
+        ):
+            i += 1
+            continue
+        if not values[i][:1].isupper() and not values[i].isdigit():
             i += 1
             continue
         matched = False
@@ -186,46 +266,46 @@ def find_mentions(
                 continue
             key = tuple(values[i : i + length])
             entries = gazetteer.lookup(key)
+            method = None
             if not entries and length == 1 and key[0].isupper() and len(key[0]) > 3:
                 entries = gazetteer.lookup((key[0].capitalize(),))  # "GORBACHEV:" in a transcript
+            if not entries and length >= 2:
+                entries = _initials_match(key, gazetteer)
+                method = "initials" if entries else None
             if entries:
+                follower = values[i + length] if i + length < n else ""
+                if (
+                    all(e.kind == "person" for e in entries)
+                    and follower in gazetteer.facility_nouns
+                ):
+                    i += length + 1  # "Lenin Shipyard" names a shipyard, not Lenin
+                    matched = True
+                    break
                 resolution = resolve_entries(
                     entries, date, any(name_key(e.label) == key for e in entries)
                 )
                 assert resolution is not None
-                start, end = _trim(text, tokens.spans[i][0], tokens.spans[i + length - 1][1])
-                if resolution.entity_id not in suppress and text[start:end] not in suppress:
-                    last_region = region_of(end - 1, starts, ordered)
-                    where = last_region if last_region != "furniture" else region
-                    mentions.append(Mention(start, end, text[start:end], where, resolution))  # type: ignore[arg-type]
-                    state = _state_in_name(key, entries, gazetteer, date)
-                    if state is not None:
-                        mentions.append(Mention(start, end, text[start:end], where, state))  # type: ignore[arg-type]
+                if method:
+                    resolution = replace(
+                        resolution, method=method, confidence=METHOD_CONFIDENCE["surname"]
+                    )
+                add(tokens.spans[i][0], tokens.spans[i + length - 1][1], resolution)
                 i += length
                 matched = True
                 break
             demonym = gazetteer.demonyms.get(key)
-            if (
-                demonym
-                and i + length < n
-                and DEMONYM_GAP.match(
-                    text[tokens.spans[i + length - 1][1] : tokens.spans[i + length][0]]
-                )
-                and values[i + length].lower() in gazetteer.context_nouns
+            if demonym and (
+                key in gazetteer.standalone_demonyms
+                or _demonym_context(tokens, i, length, gazetteer)
             ):
                 found = resolve_entries(gazetteer.find_by_name(demonym), date, False)
                 if found is not None and found.status != "ambiguous":
-                    found = Resolution(
-                        found.entity_id,
-                        found.kind,
-                        found.label,
-                        found.status,
-                        "demonym-context",
-                        METHOD_CONFIDENCE["demonym-context"],
+                    found = replace(
+                        found,
+                        method="demonym-context",
+                        confidence=METHOD_CONFIDENCE["demonym-context"],
                     )
-                    start, end = _trim(text, tokens.spans[i][0], tokens.spans[i + length - 1][1])
-                    if found.entity_id not in suppress:
-                        mentions.append(Mention(start, end, text[start:end], region, found))  # type: ignore[arg-type]
+                    add(tokens.spans[i][0], tokens.spans[i + length - 1][1], found)
                     i += length
                     matched = True
                     break
@@ -244,23 +324,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     if end < len(text) and text[end] == "." and re.fullmatch(r"(?:[A-Z]\.)+[A-Z]", text[start:end]):
         end += 1
     return start, end
-
-
-def _state_in_name(
-    key: tuple[str, ...], entries: tuple[Entry, ...], gazetteer: Gazetteer, date: DateValue | None
-) -> Resolution | None:
-    """'Mongolian People's Revolutionary Party' also refers to Mongolia, as of the date."""
-    if any(e.kind == "state" for e in entries) or len(key) < 2:
-        return None
-    for length in (2, 1):
-        name = gazetteer.demonyms.get(key[:length])
-        if name:
-            found = resolve_entries(gazetteer.find_by_name(name), date, False)
-            if found is not None and found.status != "ambiguous":
-                return Resolution(
-                    found.entity_id, found.kind, found.label, found.status, "demonym-in-name", 0.7
-                )
-    return None
 
 
 def date_year_range(date: DateValue | None) -> tuple[dt.date, dt.date] | None:

@@ -11,7 +11,7 @@ import csv
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -86,7 +86,10 @@ class Gazetteer:
     entries: dict[str, Entry]
     index: dict[tuple[str, ...], tuple[str, ...]]  # name tokens -> entry ids
     demonyms: dict[tuple[str, ...], str]  # adjective tokens -> a name in the index
+    standalone_demonyms: frozenset[tuple[str, ...]]  # "the Americans": a state without a noun
     context_nouns: frozenset[str]
+    facility_nouns: frozenset[str]  # "Lenin Shipyard": a name before these is not the person
+    surnames: dict[str, tuple[str, ...]]  # a person's surname -> entry ids
     max_tokens: int
 
     def lookup(self, key: tuple[str, ...]) -> tuple[Entry, ...]:
@@ -166,8 +169,24 @@ def _read_simple(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in reader]
 
 
+def _with_aliases(entries: dict[str, Entry], path: Path) -> dict[str, Entry]:
+    """aliases.csv: other languages and inflected forms, kept apart from the imported rows."""
+    if not path.exists():
+        return entries
+    rows = _read_simple(path, ("entity_id", "alias"))
+    for line, row in enumerate(rows, start=2):
+        entry = entries.get(row["entity_id"])
+        if entry is None:
+            raise InputError(
+                f"{path}:{line}: entity_id {row['entity_id']!r} is not in entities.csv"
+            )
+        if row["alias"] and row["alias"] not in entry.aliases:
+            entries[entry.id] = replace(entry, aliases=(*entry.aliases, row["alias"]))
+    return entries
+
+
 def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
-    entries = read_entities(tables / "entities.csv")
+    entries = _with_aliases(read_entities(tables / "entities.csv"), tables / "aliases.csv")
     index: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for entry in entries.values():
         for name in (entry.label, *entry.aliases):
@@ -175,21 +194,32 @@ def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
             if key and entry.id not in index[key]:
                 index[key].append(entry.id)
     demonyms: dict[tuple[str, ...], str] = {}
+    standalone: set[tuple[str, ...]] = set()
     for line, row in enumerate(_read_simple(tables / "demonyms.csv", ("demonym", "name")), 2):
         if name_key(row["name"]) not in index:
             raise InputError(
                 f"{tables / 'demonyms.csv'}:{line}: name {row['name']!r} is not in entities.csv"
             )
         demonyms[name_key(row["demonym"])] = row["name"]
+        if row.get("standalone") == "yes":
+            standalone.add(name_key(row["demonym"]))
     nouns = frozenset(
         r["noun"] for r in _read_simple(tables / "state_context_nouns.csv", ("noun",))
     )
+    facility = frozenset(r["noun"] for r in _read_simple(tables / "facility_nouns.csv", ("noun",)))
+    surnames: dict[str, list[str]] = defaultdict(list)
+    for entry in entries.values():
+        if entry.kind == "person":
+            surnames[name_key(entry.label)[-1]].append(entry.id)
     max_tokens = max((len(k) for k in (*index, *demonyms)), default=1)
     return Gazetteer(
         entries=entries,
         index={k: tuple(v) for k, v in index.items()},
         demonyms=demonyms,
+        standalone_demonyms=frozenset(standalone),
         context_nouns=nouns,
+        facility_nouns=facility,
+        surnames={k: tuple(v) for k, v in surnames.items()},
         max_tokens=max_tokens,
     )
 

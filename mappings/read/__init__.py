@@ -16,14 +16,18 @@ from mappings.errors import DocumentError, InputError
 from mappings.read.catalogue import read_catalogue
 from mappings.read.fields import (
     Reading,
-    read_dates_and_people,
+    merge_patronymics,
+    read_closing,
     read_excerpt,
+    read_heading,
+    read_headnote,
     read_sources,
     read_title,
     read_type,
 )
 from mappings.read.language import detect_language
 from mappings.read.layout import segment
+from mappings.read.names import same_person
 from mappings.read.text import decode_text
 from mappings.records import Agent, ArchivalReference, Evidence, Fact, PublishedSource, TextRecord
 
@@ -46,20 +50,6 @@ def text_id_for(relative: Path) -> str:
     return "/".join(parts)
 
 
-def _same_person(a: str, b: str) -> bool:
-    """'Gorbachev' and 'Mikhail Gorbachev', 'M. S. Gorbachev' and 'Mikhail Gorbachev'."""
-    ta, tb = a.replace(".", "").split(), b.replace(".", "").split()
-    if not ta or not tb or ta[-1].lower() != tb[-1].lower():
-        return False
-    shorter, longer = sorted((ta[:-1], tb[:-1]), key=len)
-    return all(
-        any(
-            x[0].lower() == y[0].lower() and (len(x) == 1 or x.lower() == y.lower()) for y in longer
-        )
-        for x in shorter
-    )
-
-
 def merge_agents(agents: list[Agent]) -> tuple[Agent, ...]:
     """One agent per role and person: the fullest name, the strongest evidence."""
     merged: list[Agent] = []
@@ -68,7 +58,7 @@ def merge_agents(agents: list[Agent]) -> tuple[Agent, ...]:
             if other.role != agent.role or other.kind != agent.kind:
                 continue
             if other.name == agent.name or (
-                agent.kind == "person" and _same_person(other.name, agent.name)
+                agent.kind == "person" and same_person(other.name, agent.name)
             ):
                 fuller = agent if len(agent.name) > len(other.name) else other
                 stronger = agent if agent.evidence.confidence > other.evidence.confidence else other
@@ -100,9 +90,13 @@ def read_text(path: Path, corpus: Path) -> TextRecord:
     archives: list[ArchivalReference] = []
     read_title(text, layout, reading, agents, sources)
     read_type(text, layout, reading)
-    read_dates_and_people(text, layout, reading, agents)
+    read_heading(text, layout, reading, agents)
+    read_headnote(text, layout, reading, agents)
+    doc_type = reading.document_type.value if reading.document_type else None
+    read_closing(text, layout, reading, agents, doc_type)
     read_sources(text, layout, reading, agents, sources, archives)
     read_excerpt(text, layout, reading)
+    agents = merge_patronymics(agents)
     body = " ".join(text[r.start : r.end] for r in layout.regions if r.kind == "body")
     detected = detect_language(body or text)
     language = (

@@ -37,7 +37,7 @@ SOURCE_FIELDS = {
     "relation", "title", "creators", "alternative_title", "series", "item_number", "publisher",
     "place", "year", "pages", "url", "accessed",
 }  # fmt: skip
-ARCHIVE_FIELDS = {"archive", "fond", "opis", "delo", "box", "folder"}
+ARCHIVE_FIELDS = {"archive", "fond", "opis", "papka", "delo", "box", "folder"}
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,120}$")
 
 

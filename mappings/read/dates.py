@@ -10,7 +10,8 @@ Conventions (documented in the README):
   1-4, 5-8, 9-12; EDTF marks them approximate (``~``).
 - Square brackets mean the editor supplied the part: EDTF uncertain (``?``);
   with an approximation too, ``%``.
-- "c. 1986" is approximate: bounds widen by a year on each side.
+- "c. 1986" is approximate (EDTF ``1986~``); its bounds are still the year, as
+  catalogues file it: a filter on 1986 finds it, one on 1985 does not.
 - Seasons are northern-hemisphere meteorological seasons (Spring = March-May),
   EDTF codes 21-24.
 - A numeric d/m vs m/d date is read only when it is unambiguous (dots: day
@@ -51,9 +52,20 @@ PART_BOUNDS = {
 
 
 @lru_cache(maxsize=1)
-def month_names() -> dict[str, int]:
+def _month_rows() -> list[dict[str, str]]:
     with (TABLES / "months.csv").open(encoding="utf-8", newline="") as f:
-        return {row["name"]: int(row["month"]) for row in csv.DictReader(f)}
+        return list(csv.DictReader(f))
+
+
+@lru_cache(maxsize=1)
+def month_names() -> dict[str, int]:
+    """Month names in the languages of the table; Roman numerals only in dotted dates."""
+    return {r["name"]: int(r["month"]) for r in _month_rows() if r["language"] != "roman"}
+
+
+@lru_cache(maxsize=1)
+def roman_months() -> dict[str, int]:
+    return {r["name"]: int(r["month"]) for r in _month_rows() if r["language"] == "roman"}
 
 
 def _month_pattern() -> str:
@@ -104,8 +116,6 @@ class _Point:
                 lo, hi = PART_BOUNDS[self.part]
                 first_month, last_month = lo * 4 + 1, hi * 4
                 return dt.date(y, first_month, 1), dt.date(y, last_month, _last_day(y, last_month))
-            if self.approx:
-                return dt.date(y - 1, 1, 1), dt.date(y + 1, 12, 31)
             return dt.date(y, 1, 1), dt.date(y, 12, 31)
         last = _last_day(y, self.month)
         if self.day is None:
@@ -161,7 +171,7 @@ def _year(text: str) -> int | None:
 def _single_patterns() -> list[tuple[re.Pattern[str], str]]:
     m = _month_pattern()
     y = r"(?P<y>\[?\d{4}\]?\??)"
-    d = r"(?P<d>\[?\d{1,2}\]?)(?:st|nd|rd|th)?"
+    d = r"(?P<d>\[?\d{1,2}\]?)(?:st|nd|rd|th|\.)?"
     mm = rf"(?P<m>\[?(?:{m})\]?)\.?"
     return [
         (re.compile(rf"^{d}\s+{mm},?\s+{y}$"), "dmy"),
@@ -169,6 +179,7 @@ def _single_patterns() -> list[tuple[re.Pattern[str], str]]:
         (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$"), "iso"),
         (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})$"), "iso-month"),
         (re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"), "dotted"),
+        (re.compile(r"^(?P<d>\d{1,2})\.\s?(?P<m>[IVX]{1,4})\.\s?(?P<y>\d{4})$"), "dotted-roman"),
         (re.compile(r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})$"), "slashed"),
         (re.compile(rf"^{mm},?\s+{y}$"), "my"),
         (re.compile(rf"^(?:{mm}\s+)?{d}$"), "md-no-year"),
@@ -196,6 +207,10 @@ def _parse_point(text: str) -> _Point | None:
     if s.endswith("?"):
         point.inferred = True
         s = s[:-1].strip()
+    # Articles and markers around dates in other languages: "le 15 décembre", "den 14. Oktober",
+    # "2 февраля 1990 г.".
+    s = re.sub(r"^(?:le|den|am|du)\s+", "", s, flags=re.IGNORECASE)
+    s = re.sub(r"\s*(?:г\.|г|года)$", "", s)
     lowered = s.lower()
     for prefix in ("c.", "ca.", "circa", "about", "approximately", "around"):
         if lowered.startswith(prefix + " ") or (
@@ -233,7 +248,12 @@ def _parse_point(text: str) -> _Point | None:
             point.year = _year(year_text)
             if point.year is None:
                 return None
-        if form in ("iso", "iso-month", "dotted"):
+        if form == "dotted-roman":
+            point.month = roman_months().get(groups["m"])
+            point.day = int(groups["d"])
+            if point.month is None:
+                return None
+        elif form in ("iso", "iso-month", "dotted"):
             point.month = int(groups["m"])
             point.day = int(groups["d"]) if groups.get("d") else None
         elif form == "slashed":
@@ -316,7 +336,11 @@ def parse_date(text: str) -> DateValue | None:
     """One date expression -> DateValue, or None if it is not a date Fond can bound."""
     if not isinstance(text, str) or len(text) > 120:
         return None
-    s = re.sub(r"\s+", " ", text).strip().strip(",.;")
+    s = re.sub(r"\s+", " ", text).strip().strip(",;")
+    if not re.search(r"\b[IVX]{1,4}\.\d{4}$", s):
+        s = s.rstrip(".")
+    if s.startswith("(") and s.endswith(")"):
+        s = s[1:-1].strip()
     if not s or s.lower() in {"undated", "n.d.", "n. d.", "no date", "not dated", "[undated]"}:
         return None
     match = re.match(r"^(?:between|from)\s+(.+?)\s+(?:and|to|until)\s+(.+)$", s, re.IGNORECASE)
@@ -361,14 +385,15 @@ def date_in_text_pattern() -> re.Pattern[str]:
     """Date expressions as they occur in running text (for find_dates)."""
     m = rf"(?:{_month_pattern()})\.?"
     y = r"\[?\d{4}\]?"
-    d = r"\[?\d{1,2}\]?(?:st|nd|rd|th)?"
+    d = r"\[?\d{1,2}\]?(?:st|nd|rd|th|\.)?"
     part = r"(?:(?:early|mid|late|the\s+(?:beginning|middle|end)\s+of)[\s-]+)"
     season = r"(?:(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)(?:\s+of)?\s+)"
     approx = r"(?:(?:c\.|ca\.|circa)\s*)"
     single = (
         rf"(?:{approx}?{part}?(?:{d}\s+{m},?\s+{y}|{m}\s+{d}(?:\s*[-–]\s*\d{{1,2}})?,?\s+{y}"
         rf"|\d{{1,2}}\s*[-–]\s*\d{{1,2}}\s+{m}\s+{y}|{m},?\s+{y}|{season}{y}|{y}-\d{{2}}-\d{{2}}"
-        rf"|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|{part}{y}|{approx}{y}))"
+        rf"|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|\d{{1,2}}\.\s?[IVX]{{1,4}}\.\s?\d{{4}}|{part}{y}|{approx}{y}"
+        r"|\[(?:c\.\s*|ca\.\s*|circa\s+)?\d{4}\??\]))"
     )
     open_end = rf"(?:{part}?(?:{m}(?:\s+{d})?|{d}\s+{m})(?:\s+\[\d{{4}}\])?)"
     return re.compile(

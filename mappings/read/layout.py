@@ -24,19 +24,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from mappings.read.dates import parse_date
 from mappings.read.names import looks_like_name
 from mappings.records import Region
 
 TABLES = Path(__file__).resolve().parent.parent / "tables"
 PARAGRAPH_NUMBER = re.compile(r"^(\d{1,3})(?=[A-Z\[“\"‘'(]|\u2026)")
 FOOTNOTE_LINE = re.compile(r"^(?:[•·▪◦*]\s*\d{1,3}|\[\d{1,3}\]|\d{1,3}\s*\))\s+\S")
+FOOTNOTE_SOURCE = re.compile(r"^\d{1,3}\s+(?:Source|Sources|See|Not printed|Printed|Drafted)\b")
+BREADCRUMB = re.compile(r"\s[›»>]\s.*\s[›»>]\s|^[‹«]\s|\s[›»]$")
 SOURCE_NOTE_START = re.compile(
     r"^\[(?:Sources?|Translated|Translation|Published|Original|Archive|Document|From)\b"
 )
 SPEAKER = re.compile(r"^(?P<name>[A-ZÀ-Ž][\w.’'\- ]{0,40}?)\s*:\s+(?=\S)")
 CITATION_LINE = re.compile(
     r"^(?P<author>[A-Z][\w.’'\- ]{2,60}?) to (?P<recipient>[A-Z][\w.’'\- ]{2,60}?),\s+"
-    r"(?P<date>(?:\d{1,2} [A-Z][a-z]+|[A-Z][a-z]+\.? \d{1,2},?) \d{4}),\s*(?P<rest>.+)$"
+    r"(?P<date>(?:\d{1,2} )?[A-Z][a-z]+\.?(?: \d{1,2},?)? \d{4}),\s*(?P<rest>.+)$"
 )
 STRONG_TITLE = re.compile(r"^(?:Document\s+No\.?\s*\d+\s*[:.]|No\.\s*\d+\s*[:.])")
 SALUTATION = re.compile(
@@ -59,6 +62,7 @@ class LayoutRules:
     translator_line: tuple[re.Pattern[str], ...]
     closings: tuple[re.Pattern[str], ...]
     title_cues: tuple[re.Pattern[str], ...]
+    sentence_case_titles: tuple[re.Pattern[str], ...]
     field_roles: dict[str, str]
 
 
@@ -85,6 +89,7 @@ def layout_rules() -> LayoutRules:
         title_cues=tuple(
             re.compile(p) for spec in types.values() for p in spec.get("title_cues", [])
         ),
+        sentence_case_titles=compiled("sentence_case_titles"),
         field_roles=roles,
     )
 
@@ -112,6 +117,7 @@ class Layout:
     citation_lines: list[tuple[Line, re.Match[str]]] = field(default_factory=list)
     field_lines: list[tuple[Line, str, str, int]] = field(default_factory=list)
     speaker_turns: list[tuple[Line, str, int, int]] = field(default_factory=list)
+    heading_lines: list[Line] = field(default_factory=list)
     salutation: tuple[Line, str, int, int] | None = None
     signature: list[Line] = field(default_factory=list)
     rights_lines: list[Line] = field(default_factory=list)
@@ -154,6 +160,58 @@ def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | No
     return None
 
 
+SPEAKER_VERB = re.compile(
+    r"^(?P<name>[A-ZÀ-Ž][A-ZÀ-Ž’'\-]{2,}(?: [A-ZÀ-Ž][A-ZÀ-Ž’'\-]{2,})?)\s+"
+    r"(?:said|says|noted|stated|proposed|remarked|replied|answered|added|objected|asked)\b"
+)
+SPEAKER_DOT = re.compile(r"^(?P<name>[A-ZÀ-Ž][\w.’'\- ]{1,40}?)(?:\.|\s+[—–-])\s+(?=\S)")
+ADDRESS = re.compile(
+    r"^(?:To|An|À|A|à)\s+(?:l['’]attention de\s+|den\s+|die\s+|the\s+)?(?P<rest>.+)$"
+)
+NOTE_TAKER_LINE = re.compile(
+    r"^(?:(?:Working\s+)?(?:[Nn]otes|[Rr]ecord|[Mm]inutes)\s+(?:of|by|taken by|made by)"
+    r"|[Rr]ecorded by|[Nn]otes taken by|[Ww]ritten down by)\s+(?P<name>[A-ZÀ-Ž][\w.’'\- ]{1,60})$"
+)
+PLACE_PREFIX = re.compile(
+    r"^(?:[A-ZÀ-Ž][\w\-’']+(?: [A-ZÀ-Ž][\w\-’']+)?(?:, (?:the )?[A-ZÀ-Ž][\w\-’']+){0,2},\s+)"
+)
+BARE_ADDRESS = re.compile(r"^(?:[A-ZА-ЯЁ]{2,5})(?: [A-ZА-ЯЁ]{2,5}){0,2}$")
+ITEM_NUMBER = re.compile(r"^(?P<num>\d{1,4})\.\s+(?=\S)")
+SPACED_CAPS = re.compile(r"\b(?:[A-ZÀ-ŽА-Я] ){2,}[A-ZÀ-ŽА-Я]\b")
+SMALL_WORDS = {
+    "a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with",
+    "between", "regarding", "concerning", "about", "des", "du", "de", "la", "le", "der", "die",
+    "und", "von", "über",
+}  # fmt: skip
+
+
+def heading_case(text: str) -> str:
+    """'SPEECH BY MIKHAIL GORBACHEV' -> 'Speech by Mikhail Gorbachev', for the rules to read.
+
+    Upper-case headings are common in archival typescripts; the rules are written for
+    mixed case. Short all-capital words (CPSU, USSR, GDR) stay as they are.
+    """
+    text = SPACED_CAPS.sub(lambda m: m.group().replace(" ", ""), text)
+    letters = [c for c in text if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) / len(letters) < 0.6:
+        # A mixed line: only long all-capital words ("INFORMATION on ...") are recased.
+        return re.sub(
+            r"\b[^\W\d_]{5,}\b",
+            lambda m: m.group()[0] + m.group()[1:].lower() if m.group().isupper() else m.group(),
+            text,
+        )
+    words = []
+    for i, word in enumerate(text.split(" ")):
+        bare = word.strip(".,:;()[]\"'«»")
+        if i and bare.lower() in SMALL_WORDS:
+            words.append(word.lower())
+        elif len(bare) <= 4 and bare.isupper() and not re.search(r"[AEIOUY]{2}", bare):
+            words.append(word)
+        else:
+            words.append(word[:1] + word[1:].lower())
+    return " ".join(words)
+
+
 def _is_speaker(core: str, rules: LayoutRules) -> re.Match[str] | None:
     found = SPEAKER.match(core)
     if not found:
@@ -164,6 +222,55 @@ def _is_speaker(core: str, rules: LayoutRules) -> re.Match[str] | None:
     if not looks_like_name(name, max_tokens=4):
         return None
     return found
+
+
+def is_dateline(core: str) -> tuple[int, int] | None:
+    """'Moscow, the Kremlin, 21 April 1987' -> the span of the date within the line."""
+    core = core.strip()
+    if len(core) > 90:
+        return None
+    inner = core
+    offset = 0
+    if inner.startswith("(") and inner.endswith(")") and inner.count("(") == 1:
+        inner, offset = inner[1:-1], 1
+    prefix = PLACE_PREFIX.match(inner)
+    if prefix and re.search(r"[’']\s|[’'],", prefix.group()):
+        return None  # "Workers' Party, November 18, 1988": a wrapped title, not a place
+    if prefix:
+        offset += prefix.end()
+        inner = inner[prefix.end() :]
+    inner_stripped = re.sub(r",?\s*\d{3,4}Z\.?$", "", inner).rstrip(".")
+    if parse_date(inner_stripped) is None:
+        return None
+    return offset, offset + len(inner_stripped)
+
+
+def _heading_like(block: list[Line], rules: LayoutRules) -> bool:
+    """Short lines of the document's own heading: dateline, address, note-taker, fields."""
+    if len(block) > 6:
+        return False
+    for line in block:
+        core = line.core
+        if (
+            is_dateline(core)
+            or NOTE_TAKER_LINE.match(core)
+            or ADDRESS.match(core)
+            or _field(core, rules)
+        ):
+            continue
+        if len(core) > 100 or re.search(r"[.!?]$", core) and not re.search(r"\b[A-Z]\.$", core):
+            return False
+        if len(core.split()) > 12:
+            return False
+    return True
+
+
+def _field(core: str, rules: LayoutRules) -> tuple[str, str, int] | None:
+    found = FIELD_LINE.match(core)
+    if found and found.group("label").strip().lower() in rules.field_roles:
+        label = found.group("label").strip().lower()
+        return rules.field_roles[label], found.group("value"), found.start("value")
+    return None
 
 
 def _paragraphs(lines: list[Line], first: int, last: int) -> list[tuple[int, int]]:
@@ -192,13 +299,9 @@ def _close_bracket(lines: list[Line], i: int, limit: int) -> int:
     return i
 
 
-def segment(text: str) -> Layout:
-    rules = layout_rules()
-    lines = split_lines(text)
+def _classify_notes(lines: list[Line], layout: Layout, rules: LayoutRules) -> int:
+    """Mark citation blocks, source notes, footnotes, rights, furniture; return the tail start."""
     n = len(lines)
-    layout = Layout(regions=(), lines=lines)
-
-    # 1. Tail and notes anywhere: citation blocks, source notes, footnotes, rights, furniture.
     tail_start = n
     i = 0
     while i < n:
@@ -218,12 +321,12 @@ def segment(text: str) -> Layout:
                 lines[k].kind = "source_note"
             i = j + 1
             continue
-        if FOOTNOTE_LINE.match(core):
+        if FOOTNOTE_LINE.match(core) or FOOTNOTE_SOURCE.match(core):
             line.kind = "footnote"
         elif _any(rules.rights, core):
             line.kind = "rights"
             layout.rights_lines.append(line)
-        elif _any(rules.furniture, core):
+        elif _any(rules.furniture, core) or BREADCRUMB.search(core):
             line.kind = "furniture"
         elif _any(rules.body_start_excerpt, core):
             line.kind = "body_marker"
@@ -238,136 +341,163 @@ def segment(text: str) -> Layout:
                 line.kind = "translator"
                 layout.translator_lines.append((line, found))
         i += 1
+    return tail_start
 
+
+def _is_turn(core: str, rules: LayoutRules) -> bool:
+    return bool(_is_speaker(core, rules) or SALUTATION.match(core))
+
+
+def _title_candidate(core: str, rules: LayoutRules) -> bool:
+    """A strong title: 'Document No. 7: ...', '112. Telegram From ...', 'Memorandum from ...'."""
+    if STRONG_TITLE.match(core):
+        return True
+    if len(core) >= 200 or core.endswith(".") and not re.search(r"\d{4}\]?\.$", core):
+        return False
+    plain = heading_case(ITEM_NUMBER.sub("", core))
+    return bool(_any(rules.title_cues, plain))
+
+
+def _weak_title(core: str, rules: LayoutRules) -> bool:
+    words = re.findall(r"[^\W\d_]{4,}", heading_case(core))
+    capitalised = sum(w[0].isupper() for w in words)
+    return bool(
+        len(core) <= 150
+        and not re.search(r"[.!?:;,]$", core)
+        and words
+        and (capitalised / len(words) >= 0.5 or _any(rules.sentence_case_titles, core))
+        and not _is_speaker(core, rules)
+        and not FIELD_LINE.match(core)
+        and not is_dateline(core)
+        and not ADDRESS.match(core)
+        and not (looks_like_name(core) and len(core.split()) > 1)
+    )
+
+
+def _continues_title(previous: str, core: str) -> bool:
+    """Whether a line goes on with the title above it (a wrapped heading)."""
+    if is_dateline(core) or re.fullmatch(r"[\[(].*[\])]", core) or ADDRESS.match(core):
+        return False
+    if core[:1].islower():
+        return True
+    if re.search(r"\d{4}\]?$", previous) or re.search(r"[.!?]$", previous):
+        return False
+    if len(previous.split()) <= 2 and previous.isupper():
+        return True  # "REPORT" / "of the Soviet Military Administration ..."
+    return bool(core[:1].isupper() and len(core) < 90 and re.search(r"\d{4}$", core))
+
+
+def segment(text: str) -> Layout:
+    rules = layout_rules()
+    lines = split_lines(text)
+    n = len(lines)
+    layout = Layout(regions=(), lines=lines)
+    tail_start = _classify_notes(lines, layout, rules)
     content = [k for k in range(n) if not lines[k].blank and not lines[k].kind]
+
     # 2. Head: a strong title within the first lines, with a header above it.
-    title_index = None
-    head_window = [k for k in content if k < tail_start][:15]
     first_break = next(
         (
             k
             for k in range(n)
-            if lines[k].kind in ("body_marker",)
-            or (
-                not lines[k].kind
-                and not lines[k].blank
-                and (_is_speaker(lines[k].core, rules) or SALUTATION.match(lines[k].core))
-            )
+            if lines[k].kind == "body_marker"
+            or (not lines[k].kind and not lines[k].blank and _is_turn(lines[k].core, rules))
         ),
         n,
     )
-    for k in head_window:
-        if k >= first_break:
-            break
-        core = lines[k].core
-        if STRONG_TITLE.match(core) or (
-            len(core) < 200 and _any(rules.title_cues, core) and not core.endswith(".")
-        ):
-            title_index = k
-            break
+    head_window = [k for k in content if k < min(tail_start, first_break)][:15]
+    title_index = next((k for k in head_window if _title_candidate(lines[k].core, rules)), None)
     if title_index is not None:
         for k in content:
             if k < title_index:
                 lines[k].kind = "header"
                 layout.header_lines.append(lines[k])
     else:
-        # A weak title: a short first line without final punctuation, before any text marker.
-        candidates = [k for k in content if k < min(first_break, tail_start)]
-        if candidates:
-            k = candidates[0]
-            core = lines[k].core
-            words = re.findall(r"[A-Za-z]{4,}", core)
-            capitalised = sum(w[0].isupper() for w in words)
-            if (
-                len(core) <= 150
-                and not re.search(r"[.!?:;,]$", core)
-                and words
-                and capitalised / len(words) >= 0.5
-                and not _is_speaker(core, rules)
-                and not FIELD_LINE.match(core)
-            ):
-                title_index = k
+        candidates = [k for k in head_window if not is_dateline(lines[k].core)]
+        # An addressee line may stand above a topic title ("ЦК КПСС" / "О германском вопросе").
+        addressed = []
+        while (
+            candidates
+            and (
+                BARE_ADDRESS.match(lines[candidates[0]].core)
+                or ADDRESS.match(lines[candidates[0]].core)
+            )
+            and len(addressed) < 2
+        ):
+            addressed.append(candidates.pop(0))
+        if candidates and _weak_title(lines[candidates[0]].core, rules):
+            title_index = candidates[0]
+            for k in content:
+                if k < title_index:
+                    lines[k].kind = "heading" if k in addressed else "header"
+                    if k not in addressed:
+                        layout.header_lines.append(lines[k])
     if title_index is not None:
         lines[title_index].kind = "title"
         layout.title_lines.append(lines[title_index])
-        # Wrapped title: continue while the next line goes on in lower case or the title
-        # has not reached its date yet.
         k = title_index + 1
         while k < n and len(layout.title_lines) < 4:
             while k < n and lines[k].blank:
                 k += 1
             if k >= n or lines[k].kind:
                 break
-            core = lines[k].core
-            if core[:1].islower() or (
-                core[:1].isupper()
-                and len(core) < 90
-                and re.search(r"\d{4}$", core)
-                and not re.search(r"\d{4}$", layout.title_lines[-1].core)
-                and not re.search(r"[.!?]$", layout.title_lines[-1].core)
-            ):
-                lines[k].kind = "title"
-                layout.title_lines.append(lines[k])
-                k += 1
-            else:
+            if not _continues_title(layout.title_lines[-1].core, lines[k].core):
                 break
+            lines[k].kind = "title"
+            layout.title_lines.append(lines[k])
+            k += 1
 
-    # 3. Between the title (or the top) and the text: headnote, citation lines, field lines.
-    after_title = (
-        max(lines.index(line) for line in layout.title_lines) + 1 if layout.title_lines else 0
-    )
+    # 3. Between the title (or the top) and the text: the document's own heading lines,
+    #    an editors' headnote, citation lines.
+    after_title = lines.index(layout.title_lines[-1]) + 1 if layout.title_lines else 0
     marker = next((k for k in range(after_title, n) if lines[k].kind == "body_marker"), None)
-    pending = [
-        k for k in range(after_title, tail_start) if not lines[k].blank and not lines[k].kind
-    ]
+    headnote_marker = any(lines[k].kind == "headnote_marker" for k in range(after_title, n))
+    turn = next(
+        (
+            k
+            for k in range(after_title, tail_start)
+            if not lines[k].kind and not lines[k].blank and _is_turn(lines[k].core, rules)
+        ),
+        None,
+    )
     body_first = None
-    if marker is not None:
-        body_first = next((k for k in pending if k > marker), None)
-        for i, j in _paragraphs(lines, after_title, marker):
-            block = [k for k in range(i, j) if not lines[k].kind]
-            joined = " ".join(lines[k].core for k in block)
-            cited = CITATION_LINE.match(joined) if block else None
-            for k in block:
-                lines[k].kind = "citation" if cited else "headnote"
-            if cited:
-                layout.citation_lines.append((lines[block[0]], cited))
-    else:
-        turn = next(
-            (
-                k
-                for k in pending
-                if _is_speaker(lines[k].core, rules)
-                or SALUTATION.match(lines[k].core)
-                or FIELD_LINE.match(lines[k].core)
-                and lines[k].core.split(":")[0].strip().lower() in rules.field_roles
-            ),
-            None,
-        )
-        headnote_mode = any(lines[k].kind == "headnote_marker" for k in range(after_title, n))
-        for i, j in _paragraphs(lines, after_title, tail_start):
-            block = [k for k in range(i, j) if not lines[k].kind]
-            if not block:
-                continue
-            if turn is not None and block[0] >= turn:
-                body_first = block[0]
-                break
-            joined = " ".join(lines[k].core for k in block)
-            cited = CITATION_LINE.match(joined)
-            if cited and layout.title_lines:
-                for k in block:
-                    lines[k].kind = "citation"
-                layout.citation_lines.append((lines[block[0]], cited))
-                continue
-            if (
-                headnote_mode
-                or _any(rules.headnote_cues, joined)
-                or (turn is not None and layout.title_lines)
-            ):
-                for k in block:
-                    lines[k].kind = "headnote"
-                continue
+    limit = marker if marker is not None else tail_start
+    for i, j in _paragraphs(lines, after_title, limit):
+        block = [k for k in range(i, j) if not lines[k].kind]
+        if not block:
+            continue
+        if turn is not None and block[0] >= turn and marker is None:
             body_first = block[0]
             break
+        joined = " ".join(lines[k].core for k in block)
+        cited = CITATION_LINE.match(joined)
+        if cited and (layout.title_lines or marker is not None):
+            for k in block:
+                lines[k].kind = "citation"
+            layout.citation_lines.append((lines[block[0]], cited))
+            continue
+        words = len(joined.split())
+        if _any(rules.headnote_cues, joined) or (headnote_marker and words > 12):
+            for k in block:
+                lines[k].kind = "headnote"
+            headnote_marker = False
+            continue
+        if _heading_like([lines[k] for k in block], rules):
+            for k in block:
+                lines[k].kind = "heading"
+            continue
+        if marker is not None or (turn is not None and layout.title_lines and words >= 25):
+            for k in block:
+                lines[k].kind = "headnote"
+            continue
+        body_first = block[0]
+        break
+    if marker is not None:
+        body_first = next(
+            (k for k in range(marker + 1, tail_start) if not lines[k].blank and not lines[k].kind),
+            None,
+        )
+
     # 4. The document's own text: from its first line to the start of the tail.
     if body_first is None:
         body_first = next(
@@ -379,27 +509,41 @@ def segment(text: str) -> Layout:
     ]
     for k in body_lines:
         lines[k].kind = "body"
-    if body_lines:
-        layout.body_start = lines[body_lines[0]].start
-        layout.body_end = lines[body_lines[-1]].end
-    for k in range(n):
-        line = lines[k]
-        if line.kind != "body":
+    own = [k for k in range(n) if lines[k].kind in ("heading", "body")]
+    if own:
+        layout.body_start = lines[own[0]].start
+        layout.body_end = lines[own[-1]].end
+    participants = _participant_surnames(lines, rules)
+    repeated = _repeated_turn_names(lines)
+    previous = ""
+    for line in lines:
+        if line.kind not in ("body", "heading"):
+            if not line.blank:
+                previous = "."
             continue
-        turn = _is_speaker(line.core, rules)
-        if turn:
-            name = turn.group("name").strip()
-            layout.speaker_turns.append(
-                (line, name, line.start, line.start + len(turn.group("name").rstrip()))
-            )
-        field_match = FIELD_LINE.match(line.core)
-        if field_match and field_match.group("label").strip().lower() in rules.field_roles:
-            role = rules.field_roles[field_match.group("label").strip().lower()]
-            layout.field_lines.append(
-                (line, role, field_match.group("value"), line.start + field_match.start("value"))
-            )
+        starts_paragraph = not previous or re.search(r"[.!?:\"”»)\]]\d{0,2}$", previous)
+        previous = line.core
+        near_top = line.kind == "heading" or line.start < layout.body_start + 600
+        heading = (
+            ADDRESS.match(line.core) or is_dateline(line.core) or BARE_ADDRESS.match(line.core)
+        )
+        if NOTE_TAKER_LINE.match(line.core) or (near_top and heading):
+            layout.heading_lines.append(line)
+        field = _field(line.core, rules)
+        if field:
+            role, value, at = field
+            layout.field_lines.append((line, role, value, line.start + at))
+            continue
+        turn_match = (
+            _speaker_turn(line.core, rules, participants, repeated) if starts_paragraph else None
+        )
+        if turn_match:
+            name, length = turn_match
+            layout.speaker_turns.append((line, name, line.start, line.start + length))
     if body_lines:
-        first = lines[body_lines[0]]
+        first = next(
+            (lines[k] for k in body_lines if not ADDRESS.match(lines[k].core)), lines[body_lines[0]]
+        )
         salutation = SALUTATION.match(first.core)
         if salutation:
             group = "a" if salutation.group("a") else "b"
@@ -410,12 +554,52 @@ def segment(text: str) -> Layout:
                 first.start + salutation.end(group),
             )
         layout.signature = _signature([lines[k] for k in body_lines], rules)
-    # Anything left unclassified before the text is header/furniture; after it, body.
     for k in range(n):
         if not lines[k].blank and not lines[k].kind:
             lines[k].kind = "furniture" if k < body_first else "body"
     layout.regions = tuple(_regions(text, lines))
     return layout
+
+
+def _repeated_turn_names(lines: list[Line]) -> set[str]:
+    """Names that open two or more paragraphs as 'NAME.' or 'Name —': speakers, not headings."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        found = SPEAKER_DOT.match(line.core) if line.kind in ("body", "heading") else None
+        if found:
+            key = found.group("name").split()[-1].lower()
+            counts[key] = counts.get(key, 0) + 1
+    return {k for k, v in counts.items() if v >= 2}
+
+
+def _participant_surnames(lines: list[Line], rules: LayoutRules) -> set[str]:
+    names: set[str] = set()
+    for line in lines:
+        field = _field(line.core, rules)
+        if field and field[0] == "participant":
+            for word in re.findall(r"[^\W\d_]{3,}", field[1]):
+                names.add(word.lower())
+    return names
+
+
+def _speaker_turn(
+    core: str, rules: LayoutRules, participants: set[str], repeated: set[str] = frozenset()
+) -> tuple[str, int] | None:
+    """A speaker's turn: 'Gorbachev: ...', 'GORBACHEV. ...', 'Ryzhkov — ...', 'YAKOVLEV said'."""
+    found = _is_speaker(core, rules)
+    if found:
+        return found.group("name").strip(), len(found.group("name").rstrip())
+    found = SPEAKER_VERB.match(core)
+    if found:
+        return found.group("name"), len(found.group("name"))
+    found = SPEAKER_DOT.match(core)
+    if found:
+        name = found.group("name").strip()
+        surname = name.split()[-1].lower()
+        known = surname in participants or (name.isupper() and surname in repeated)
+        if known and looks_like_name(name, max_tokens=3) and name.lower() not in rules.field_roles:
+            return name, len(name)
+    return None
 
 
 def _signature(body: list[Line], rules: LayoutRules) -> list[Line]:
@@ -424,18 +608,32 @@ def _signature(body: list[Line], rules: LayoutRules) -> list[Line]:
         return []
     last = body[-1].core
     signed = []
-    name_part = re.split(r",\s*|\s+/\s+|\s{2,}", last, maxsplit=1)[0].strip()
-    if looks_like_name(name_part) and len(last) < 120:
+    name_part = signature_name(last)
+    if name_part and len(last) < 120:
         signed.append(body[-1])
         if len(body) > 2 and _any(rules.closings, body[-2].core):
             signed.insert(0, body[-2])
     elif (
-        re.fullmatch(r"[\w .,\-/\[\]]{4,40}", last)
-        and re.search(r"\d{4}\]?$", last)
-        and looks_like_name(body[-2].core)
+        len(last) <= 60
+        and (is_dateline(last) or parse_date(last.strip("[]() .")))
+        and signature_name(body[-2].core)
     ):
-        signed = [body[-2], body[-1]]  # a name line, then a date line
+        signed = [body[-2], body[-1]]  # a name line, then a date or dateline line
     return signed
+
+
+def signature_name(core: str) -> str | None:
+    """The signer's name in a closing line: 'Gorbachev, June 26, 1986', 'General   P. KOLES'."""
+    if is_dateline(core):
+        return None
+    parts = re.split(r"\s{3,}", core.strip())
+    candidate = (
+        parts[-1] if len(parts) > 1 else re.split(r",\s*|\s+/\s+", core.strip(), maxsplit=1)[0]
+    )
+    candidate = candidate.strip()
+    if looks_like_name(candidate) and not is_dateline(candidate):
+        return candidate
+    return None
 
 
 KIND_TO_REGION = {
@@ -451,6 +649,7 @@ KIND_TO_REGION = {
     "source_note": "source_note",
     "footnote": "footnote",
     "body": "body",
+    "heading": "body",
 }
 
 

@@ -32,9 +32,25 @@ PARTICLES = {
     "ibn",
     "al",
 }
-INITIAL = re.compile(r"^[A-Z][a-z]?\.$")
-WORD = re.compile(r"^[A-Z][a-zà-ÿğşţăâîčćđšžłńóśźżřůýěťďňÀ-ž’'\-]+$")
-CAPS_WORD = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ’'\-]+$")
+INITIAL = re.compile(r"^(?:[^\W\d_]{1,2}\.)+$")
+
+
+def _is_initial(token: str) -> bool:
+    """'M.', 'Kh.', 'Yu.', 'Х.' (any script)."""
+    return bool(INITIAL.match(token)) and token[0].isupper()
+
+
+def _is_word(token: str) -> bool:
+    """A capitalised name word in any script: 'Honecker', 'Ceaușescu', 'Фалин', "O'Neill"."""
+    core = token.replace("’", "").replace("'", "").replace("-", "")
+    return (
+        bool(core)
+        and core.isalpha()
+        and token[0].isupper()
+        and (core[1:].islower() or core.isupper() or not core[1:])
+    )
+
+
 INLINE_BRACKET = re.compile(r"(?<=\w)\[(\w+)\]|\[(\w+)\](?=\w)")
 LEADING_BRACKET = re.compile(r"^\[([^\[\]]{1,120})\]\s*")
 
@@ -69,13 +85,13 @@ def _clean_token(token: str) -> str:
 
 
 def _title_case(token: str) -> str:
-    if CAPS_WORD.match(token) and len(token) > 2:
+    if len(token) > 2 and token.replace("-", "").replace("’", "").isalpha() and token.isupper():
         return "-".join(part.capitalize() for part in token.split("-"))
     return token
 
 
 def is_name_token(token: str) -> bool:
-    return bool(INITIAL.match(token) or WORD.match(token) or CAPS_WORD.match(token))
+    return _is_initial(token) or _is_word(token)
 
 
 def looks_like_name(text: str, max_tokens: int = 5) -> bool:
@@ -83,7 +99,7 @@ def looks_like_name(text: str, max_tokens: int = 5) -> bool:
     text = unicodedata.normalize("NFC", text.strip())
     if not text or len(text) > 60 or any(ch.isdigit() for ch in text):
         return False
-    tokens = re.sub(r"\.(?=[A-Z])", ". ", text).split()
+    tokens = re.sub(r"\.(?=[^\W\d_])", ". ", text).split()
     if not 1 <= len(tokens) <= max_tokens:
         return False
     words = [t for t in tokens if t not in PARTICLES]
@@ -98,11 +114,13 @@ def normalise_name(text: str) -> str:
     s = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069]", "", s)
     s = INLINE_BRACKET.sub(lambda m: m.group(1) or m.group(2), s)
     s = s.replace("[", "").replace("]", "")
-    s = re.sub(r"\.(?=[A-Z])", ". ", s)
+    s = re.sub(r"\.(?=[^\W\d_])", ". ", s)
     tokens = [_clean_token(t) for t in s.split()]
     tokens = [t for t in tokens if t]
     roles = role_words()
-    while len(tokens) > 1 and tokens[0].strip(".") in roles:
+    while len(tokens) > 1 and (tokens[0].strip(".") in roles or tokens[0] in roles):
+        if tokens[0] == "M." and (len(tokens) < 3 or _is_initial(tokens[1])):
+            break  # "M." is Monsieur before a full name, an initial before "S. Gorbachev"
         tokens.pop(0)
     tokens = [_title_case(t) for t in tokens]
     return " ".join(tokens).strip(" .,;:")
@@ -126,7 +144,7 @@ def parse_name(text: str) -> ParsedName:
         description = " ".join(inside) or None
     tokens = normalise_name(rest).split()
     if given and tokens:
-        if INITIAL.match(tokens[0]) and tokens[0][0] == given[0][0]:
+        if _is_initial(tokens[0]) and tokens[0][0] == given[0][0]:
             tokens = given + tokens[1:]  # "Kaysone" + "K. Phomvihan"
         else:
             tokens = given + tokens
@@ -134,6 +152,40 @@ def parse_name(text: str) -> ParsedName:
         tokens = given
     name = " ".join(tokens) if tokens else normalise_name(written)
     return ParsedName(name=name, as_written=written, description=description)
+
+
+def _name_tokens(name: str) -> list[str]:
+    return [
+        t
+        for t in re.sub(r"[.\[\]]", " ", unicodedata.normalize("NFC", name)).casefold().split()
+        if t
+    ]
+
+
+def same_person(a: str, b: str) -> bool:
+    """'Gorbachev' ~ 'Mikhail Gorbachev' ~ 'M. S. Gorbachev' ~ 'B. Stukalin' ~ 'Boris Stukalin'.
+
+    Same surname, and every given name or initial of the shorter form fits, in order,
+    a given name of the longer form (an initial fits a name it begins).
+    """
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    if not ta or not tb or ta[-1] != tb[-1]:
+        return False
+    short, long_ = sorted((ta[:-1], tb[:-1]), key=len)
+    position = 0
+    for token in short:
+        while position < len(long_):
+            other = long_[position]
+            position += 1
+            if (
+                token == other
+                or (len(token) <= 2 and other.startswith(token))
+                or (len(other) <= 2 and token.startswith(other))
+            ):
+                break
+        else:
+            return False
+    return True
 
 
 def split_name_list(text: str) -> list[str]:

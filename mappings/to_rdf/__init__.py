@@ -249,6 +249,7 @@ def inventory_label(ref: ArchivalReference) -> str:
     for name, value in (
         ("Fond", ref.fond),
         ("Opis", ref.opis),
+        ("Papka", ref.papka),
         ("Delo", ref.delo),
         ("Box", ref.box),
         ("Folder", ref.folder),
@@ -380,6 +381,7 @@ def map_work(
         for name, value in (
             ("fond", ref.fond),
             ("opis", ref.opis),
+            ("papka", ref.papka),
             ("delo", ref.delo),
             ("box", ref.box),
             ("folder", ref.folder),
