@@ -117,9 +117,31 @@ def _add_build_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop at the first bad corpus file instead of skipping it",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--shapes",
+        type=Path,
+        help="a folder of extra SHACL shapes (*.ttl): a collection's own rules",
+    )
 
 
 def run_build(args: argparse.Namespace) -> int:
+
+    previous = os.environ.get("FOND_SHAPES")
+    if args.shapes:
+        if not args.shapes.is_dir():
+            raise InputError(f"{args.shapes}: shapes folder not found")
+        # Worker processes inherit the environment; restored below for in-process callers.
+        os.environ["FOND_SHAPES"] = str(args.shapes.resolve())
+    try:
+        return _run_build(args)
+    finally:
+        if previous is None:
+            os.environ.pop("FOND_SHAPES", None)
+        else:
+            os.environ["FOND_SHAPES"] = previous
+
+
+def _run_build(args: argparse.Namespace) -> int:
     from fond.pipeline import BuildOptions, build
 
     workers = args.workers or os.cpu_count() or 1

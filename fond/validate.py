@@ -8,6 +8,7 @@ the fix (the shapes' sh:message texts say how to fix).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,8 @@ from pathlib import Path
 from pyshacl import validate
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
+
+from mappings.errors import InputError
 
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -33,11 +36,21 @@ class ResultRow:
     message: str
 
 
-@lru_cache(maxsize=1)
 def shapes_graph() -> Graph:
+    """Fond's shapes, plus a collection's own in $FOND_SHAPES (set by --shapes DIR)."""
+    return _shapes(os.environ.get("FOND_SHAPES", ""))
+
+
+@lru_cache(maxsize=4)
+def _shapes(extra: str) -> Graph:
     graph = Graph()
-    for path in sorted((ONTOLOGY / "shapes").glob("*.shapes.ttl")):
-        graph.parse(path, format="turtle")
+    folders = [ONTOLOGY / "shapes"] + ([Path(extra)] if extra else [])
+    for folder in folders:
+        for path in sorted(folder.glob("*.ttl")):
+            try:
+                graph.parse(path, format="turtle")
+            except Exception as error:  # noqa: BLE001 - rdflib raises many types on bad Turtle
+                raise InputError(f"{path}: not readable as Turtle: {error}") from None
     return graph
 
 

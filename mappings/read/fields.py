@@ -840,6 +840,7 @@ def _citation_blocks(
         rest = found.group("rest")
         accessed = ACCESSED.search(rest)
         title = ACCESSED.sub("", rest).strip(" .,")
+        title = _drop_repeated_acronym(title)
         accessed_date = parse_date(accessed.group("date")) if accessed else None
         s = line.start + found.start("rest")
         sources.append(
@@ -850,6 +851,15 @@ def _citation_blocks(
                 accessed=accessed_date.edtf if accessed_date else None,
             )
         )
+
+
+def _drop_repeated_acronym(title: str) -> str:
+    """'Cold War International History Project, Documents, CWIHP' -> without ', CWIHP'."""
+    found = re.search(r",\s*([A-Z]{3,8})$", title)
+    if not found:
+        return title
+    initials = "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", title[: found.start()]))
+    return title[: found.start()] if found.group(1) in initials else title
 
 
 def read_excerpt(text: str, layout: Layout, reading: Reading) -> None:
