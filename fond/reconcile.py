@@ -818,6 +818,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
+def _as_proposals(path: Path, entities_csv: Path) -> Path:
+    """An alignment report a curator filled in (qid + decision) -> proposals to apply.
+
+    The build's alignment-report.csv has `qid` and `decision` columns for exactly this: a
+    curator who knows an item writes its id and `accept`, and Fond links the name.
+    """
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if "status" not in (reader.fieldnames or []) or "count" not in (reader.fieldnames or []):
+            return path  # already a proposals file
+        rows = list(reader)
+    known = set(read_entities(entities_csv))
+    proposals = []
+    for line, row in enumerate(rows, start=2):
+        decision = (row.get("decision") or "").strip().lower()
+        if decision != "accept":
+            continue
+        qid = (row.get("qid") or "").strip()
+        if not QID.match(qid):
+            raise InputError(f"{path}:{line}: qid {qid!r} is not a Wikidata item id (Q123)")
+        entity = row.get("entity_id", "") if row.get("entity_id", "") in known else ""
+        proposals.append(
+            _row(
+                entity,
+                row.get("name", ""),
+                row.get("kind", ""),
+                "link",
+                proposed=qid,
+                decision="accept",
+                note=f"alignment report {path.name}:{line}",
+            )
+        )
+    target = path.with_name(path.stem + ".proposals.csv")
+    _write_csv(target, PROPOSAL_COLUMNS, proposals)
+    return target
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand: 0 done, 2 bad input, 3 Wikidata unavailable or refusing.
 
@@ -829,7 +866,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.apply is not None:
-            n = apply_proposals(args.apply, args.entities)
+            n = apply_proposals(_as_proposals(args.apply, args.entities), args.entities)
             say(f"reconcile: applied {n} accepted proposal(s) from {args.apply} to {args.entities}")
             return 0
         client = WikidataClient(

@@ -495,3 +495,31 @@ def test_run_reports_bad_input_with_exit_code_2(
     args = parse(["--entities", str(tables[0]), "--apply", str(bad)])
     assert rc.run(args) == 2
     assert "missing column" in capsys.readouterr().err
+
+
+def test_a_filled_in_alignment_report_feeds_back_into_the_gazetteer(tmp_path: Path) -> None:
+    """The curator's loop: build -> alignment-report.csv -> write a qid and `accept` -> apply."""
+    import shutil
+
+    from fond.cli import main as cli
+    from mappings.align.gazetteer import read_entities
+
+    entities = tmp_path / "entities.csv"
+    shutil.copy(Path(__file__).parent.parent / "mappings" / "tables" / "entities.csv", entities)
+    report = tmp_path / "alignment-report.csv"
+    report.write_text(
+        "name,kind,status,entity_id,count,texts,example_text,example_quote,candidates,qid,decision,note\n"
+        "Erich Honecker,person,unaligned,erich-honecker,1,x,x,x,,Q99999991,accept,\n"
+        "Wojciech Jaruzelski,person,unaligned,wojciech-jaruzelski,1,x,x,x,,Q99999992,accept,\n"
+        "Stalinism,concept,unaligned,stalinism,1,x,x,x,,,,\n",
+        encoding="utf-8",
+    )
+    assert cli(["reconcile", "--entities", str(entities), "--apply", str(report)]) == 0
+    rows = read_entities(entities)
+    assert (
+        rows["erich-honecker"].qid == "Q99999991" and rows["erich-honecker"].confidence == "curator"
+    )
+    assert rows["wojciech-jaruzelski"].qid == "Q99999992"  # a new row, with the minted entity's id
+    assert rows["stalinism"].qid == ""
+    report.write_text(report.read_text().replace("Q99999991", "Q1x"), encoding="utf-8")
+    assert cli(["reconcile", "--entities", str(entities), "--apply", str(report)]) == 2
