@@ -63,6 +63,7 @@ FIELDS = [
     "work",
     "states",
     "people",
+    "unlisted_people",
 ]
 
 
@@ -272,7 +273,14 @@ def evaluate_set(corpus: Path, expectations: Path, gazetteer: Gazetteer) -> list
             {
                 _entity_key(m.resolution.entity_id, gazetteer)
                 for m in body
-                if m.resolution.kind == "person"
+                if m.resolution.kind == "person" and m.resolution.entity_id in gazetteer.entries
+            }
+        )
+        got_unlisted = sorted(
+            {
+                m.resolution.label
+                for m in body
+                if m.resolution.kind == "person" and m.resolution.entity_id not in gazetteer.entries
             }
         )
         if "states" in mentions:
@@ -287,6 +295,12 @@ def evaluate_set(corpus: Path, expectations: Path, gazetteer: Gazetteer) -> list
             )
             if score.fields["people"].fn or score.fields["people"].fp:
                 score.misses.append(_difference("people", mentions["people"], got_people))
+        if "people_unlisted" in mentions or got_unlisted:
+            unlisted = mentions.get("people_unlisted", [])
+            score.fields["unlisted_people"] = _score_sets(unlisted, got_unlisted, _same_name)
+            tally = score.fields["unlisted_people"]
+            if tally.fp or tally.fn:
+                score.misses.append(f"unlisted_people: expected {unlisted}, got {got_unlisted}")
         for name in ("title", "type", "date", "language", "excerpt"):
             t = score.fields[name]
             if t.fp or t.fn:

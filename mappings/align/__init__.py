@@ -228,13 +228,109 @@ def _initials_match(key: tuple[str, ...], gazetteer: Gazetteer) -> tuple[Entry, 
     return found if len(found) == 1 else ()
 
 
+NAME_WORD = r"[A-ZÀ-ŽА-ЯЁ][a-zà-žа-яё’']+(?:-[A-Za-zА-Яа-я][a-zà-žа-яё’']+)*"
+SURNAME = rf"(?:{NAME_WORD}|[A-ZÀ-ŽА-ЯЁ]{{3,}}(?![a-z]))"
+INITIALS_NAME = re.compile(
+    rf"(?<![\w.])(?P<name>(?P<initials>(?:[A-ZА-ЯЁ][a-zа-яё]?\.\s?){{1,3}})(?P<surname>{SURNAME}))(?![\w])"
+)
+NOT_INITIALS = {"No.", "Nr.", "Vol.", "St.", "Mt.", "Dr.", "Mr.", "Ms.", "Op.", "Ed.", "Pp."}
+HONORIFIC_NAME = re.compile(
+    r"\b(?:Comrade|Comrades|President|Chancellor|Ambassador|Premier|Prime Minister|Foreign Minister"
+    r"|General Secretary|Marshal|Cardinal|Pope|Mr\.|Mrs\.|Ms\.|Dr\.|Monsieur|M\.|Herr|Genosse|Genossen)"
+    rf"\s+(?P<name>{NAME_WORD}(?:\s+(?:{NAME_WORD}|[IVX]{{1,4}})){{0,2}})"
+)
+NOT_SURNAMES = {"Army", "Navy", "Government", "Department", "Party", "Committee", "State", "Union"}
+
+
+def find_person_names(
+    text: str,
+    regions: tuple[Region, ...],
+    gazetteer: Gazetteer,
+    taken: list[tuple[int, int]],
+    known: dict[str, Resolution],
+) -> list[Mention]:
+    """People the gazetteer does not know: 'N. I. Ryzhkov', 'Helmut Kohl', 'Comrade Kim Il Sung'.
+
+    They get a local entity (minted from the name) and go to the alignment report. The
+    patterns are conservative: initials before a surname, a given name from
+    given_names.csv before a capitalised word, or a title before a name.
+    """
+    from mappings.read.names import parse_name, same_person
+
+    starts, ordered = _region_index(regions)
+    found: list[Mention] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    candidates: list[tuple[int, int, str]] = []
+    for match in INITIALS_NAME.finditer(text):
+        initials = re.sub(r"\s", "", match.group("initials"))
+        surname = match.group("surname")
+        if (
+            initials in ("U.S.", "U.N.", "U.K.")
+            or initials in NOT_INITIALS
+            or surname in NOT_SURNAMES
+        ):
+            continue
+        if surname in gazetteer.given_names and re.match(
+            r"\s[A-ZÀ-Ž]", text[match.end() : match.end() + 2]
+        ):
+            continue  # "M. Claude Cheysson": M. is Monsieur; the given-name rule takes it
+        candidates.append((match.start("name"), match.end("name"), match.group("name")))
+    for match in HONORIFIC_NAME.finditer(text):
+        name = match.group("name")
+        if name.split()[0] in gazetteer.given_names or len(name.split()) == 1:
+            candidates.append((match.start("name"), match.end("name"), name))
+    words = list(re.finditer(NAME_WORD, text))
+    for i, word in enumerate(words[:-1]):
+        if word.group() not in gazetteer.given_names:
+            continue
+        nxt = words[i + 1]
+        if text[word.end() : nxt.start()] in (" ", "\n") and nxt.group() not in NOT_SURNAMES:
+            end = nxt.end()
+            if (
+                i + 2 < len(words)
+                and text[nxt.end() : words[i + 2].start()] == " "
+                and (
+                    words[i + 1].group() in gazetteer.given_names or len(words[i + 1].group()) <= 3
+                )
+            ):
+                end = words[i + 2].end()  # "Kim Il Sung", "Nguyen Van Linh", "John Paul II"
+            roman = re.match(r" [IVX]{1,4}\b", text[end : end + 6])
+            if roman:
+                end += roman.end()
+            candidates.append((word.start(), end, text[word.start() : end]))
+    for start, end, written in sorted(candidates, key=lambda c: (c[0], -c[1])):
+        if not free(start, end):
+            continue
+        region = _span_region(start, end, starts, ordered)
+        if region == "furniture":
+            continue
+        written = re.sub(r"[’']s$", "", written)
+        end = start + len(written)
+        name = parse_name(written).name
+        resolution = resolve_name(name, "person", gazetteer, None)
+        if resolution.status == "unaligned" and resolution.method == "unmatched":
+            same = next((r for n, r in known.items() if same_person(n, name)), None)
+            resolution = same or replace(resolution, method="name-pattern", confidence=0.5)
+            known.setdefault(name, resolution)
+        found.append(Mention(start, end, text[start:end], region, resolution))  # type: ignore[arg-type]
+        taken.append((start, end))
+    return found
+
+
 def find_mentions(
     text: str,
     regions: tuple[Region, ...],
     gazetteer: Gazetteer,
     date: DateValue | None,
     suppress: frozenset[str] = frozenset(),
+    people: dict[str, Resolution] | None = None,
 ) -> tuple[Mention, ...]:
+    """Names in a text, resolved; ``people`` maps names already resolved for this document
+    (its authors, recipients...) so that 'W. Jaruzelski' in the text is the same local
+    entity as the participant 'Wojciech Jaruzelski'."""
     tokens = _Tokens(unicodedata.normalize("NFC", text))
     starts, ordered = _region_index(regions)
     values = tokens.values
@@ -311,6 +407,10 @@ def find_mentions(
                     break
         if not matched:
             i += 1
+    taken = [(m.start, m.end) for m in mentions]
+    known = dict(people or {})
+    mentions.extend(find_person_names(text, regions, gazetteer, taken, known))
+    mentions.sort(key=lambda m: (m.start, m.end, m.resolution.entity_id))
     return tuple(mentions)
 
 

@@ -89,6 +89,7 @@ class Gazetteer:
     standalone_demonyms: frozenset[tuple[str, ...]]  # "the Americans": a state without a noun
     context_nouns: frozenset[str]
     facility_nouns: frozenset[str]  # "Lenin Shipyard": a name before these is not the person
+    given_names: frozenset[str]  # "Helmut" in "Helmut Kohl": a name the gazetteer does not know
     surnames: dict[str, tuple[str, ...]]  # a person's surname -> entry ids
     max_tokens: int
 
@@ -207,6 +208,7 @@ def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
         r["noun"] for r in _read_simple(tables / "state_context_nouns.csv", ("noun",))
     )
     facility = frozenset(r["noun"] for r in _read_simple(tables / "facility_nouns.csv", ("noun",)))
+    given = frozenset(r["name"] for r in _read_simple(tables / "given_names.csv", ("name",)))
     surnames: dict[str, list[str]] = defaultdict(list)
     for entry in entries.values():
         if entry.kind == "person":
@@ -219,6 +221,7 @@ def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
         standalone_demonyms=frozenset(standalone),
         context_nouns=nouns,
         facility_nouns=facility,
+        given_names=given,
         surnames={k: tuple(v) for k, v in surnames.items()},
         max_tokens=max_tokens,
     )

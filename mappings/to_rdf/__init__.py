@@ -190,6 +190,10 @@ def _agents(
             Fact(link.agent, link.agent.evidence),
             text_iri,
         )
+        evidence = f"{subject}/evidence/{local}"
+        b.add(evidence, FOND + "namedAs", lit(" ".join(link.agent.as_written.split())))
+        if link.agent.description:
+            b.add(evidence, FOND + "describedAs", lit(link.agent.description))
         if link.agent.role == "speaker":
             b.add(subject, ROLE_PROPERTY["participant"], entity)
 
