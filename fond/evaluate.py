@@ -31,6 +31,7 @@ SETS = {
         ROOT / "tests" / "fixtures" / "documents",
         ROOT / "tests" / "fixtures" / "documents",
     ),
+    "holdout": (ROOT / "tests" / "fixtures" / "holdout", ROOT / "tests" / "fixtures" / "holdout"),
 }
 ROLES = [
     "authors",
@@ -388,7 +389,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
         "evaluate",
         help="precision and recall of extraction and alignment on the seeds and test documents",
     )
-    parser.add_argument("--set", choices=["seeds", "documents", "all"], default="all")
+    parser.add_argument("--set", choices=["seeds", "documents", "holdout", "all"], default="all")
     parser.add_argument(
         "--per-document", action="store_true", help="also print the linking table per document"
     )
@@ -398,7 +399,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     gazetteer = load_gazetteer()
-    names = ["seeds", "documents"] if args.set == "all" else [args.set]
+    names = ["seeds", "documents", "holdout"] if args.set == "all" else [args.set]
     for name in names:
         corpus, expectations = SETS[name]
         scores = evaluate_set(corpus, expectations, gazetteer)

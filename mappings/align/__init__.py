@@ -213,6 +213,24 @@ def _demonym_context(tokens: _Tokens, i: int, length: int, gazetteer: Gazetteer)
     return False
 
 
+THE_DEMONYM_FOLLOWERS = {
+    "and", "or", "have", "has", "had", "are", "were", "will", "would", "said", "say", "told",
+    "want", "do", "did", "may", "can", "could", "should", "must", "know", "think",
+}  # fmt: skip
+
+
+def _the_demonym(tokens: _Tokens, i: int, length: int) -> bool:
+    """'the British and the French', 'the Chinese have told us': a people standing for its
+    state; 'the Chinese revolution' is left to the context-noun rule."""
+    if i == 0 or tokens.values[i - 1] not in ("the", "The"):
+        return False
+    k = i + length
+    if k >= len(tokens.values):
+        return True
+    gap = tokens.text[tokens.spans[k - 1][1] : tokens.spans[k][0]]
+    return bool(re.search(r"[,.;:!?)]", gap)) or tokens.values[k] in THE_DEMONYM_FOLLOWERS
+
+
 def _initials_match(key: tuple[str, ...], gazetteer: Gazetteer) -> tuple[Entry, ...]:
     """'V. Medvedev' -> Vadim Medvedev when he is the only known Medvedev with that initial."""
     if len(key) < 2 or not all(len(k) <= 2 for k in key[:-1]):
@@ -236,7 +254,8 @@ INITIALS_NAME = re.compile(
 NOT_INITIALS = {"No.", "Nr.", "Vol.", "St.", "Mt.", "Dr.", "Mr.", "Ms.", "Op.", "Ed.", "Pp."}
 HONORIFIC_NAME = re.compile(
     r"\b(?:Comrade|Comrades|President|Chancellor|Ambassador|Premier|Prime Minister|Foreign Minister"
-    r"|General Secretary|Marshal|Cardinal|Pope|Mr\.|Mrs\.|Ms\.|Dr\.|Monsieur|M\.|Herr|Genosse|Genossen)"
+    r"|General Secretary|Marshal|Cardinal|Pope|Mr\.|Mrs\.|Ms\.|Dr\.|Monsieur|M\.|Herr|Genosse"
+    r"|Genossen)"
     rf"\s+(?P<name>{NAME_WORD}(?:\s+(?:{NAME_WORD}|[IVX]{{1,4}})){{0,2}})"
 )
 NOT_SURNAMES = {"Army", "Navy", "Government", "Department", "Party", "Committee", "State", "Union"}
@@ -393,6 +412,7 @@ def find_mentions(
             if demonym and (
                 key in gazetteer.standalone_demonyms
                 or _demonym_context(tokens, i, length, gazetteer)
+                or _the_demonym(tokens, i, length)
             ):
                 found = resolve_entries(gazetteer.find_by_name(demonym), date, False)
                 if found is not None and found.status != "ambiguous":

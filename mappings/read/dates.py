@@ -332,10 +332,34 @@ def _endpoint(point: _Point, day: dt.date) -> str:
     return day.isoformat() + mark
 
 
+DTG = re.compile(r"^(?:[OPRZ]{1,2}\s+)?(?P<d>\d{2})\d{4}Z\s+(?P<m>[A-Z]{3})\s+(?P<y>\d{2}|\d{4})$")
+
+
+def _date_time_group(text: str) -> DateValue | None:
+    """A cable's date-time group, 'O 061320Z DEC 71': day 6, 13:20 Zulu, December 1971.
+
+    Two-digit years are read as 1930-2029, the span of the cables Fond meets.
+    """
+    found = DTG.match(text.strip())
+    if not found:
+        return None
+    month = month_names().get(found.group("m").capitalize())
+    year = int(found.group("y"))
+    if year < 100:
+        year += 1900 if year >= 30 else 2000
+    day = _day_or_none(year, month, int(found.group("d"))) if month else None
+    if day is None:
+        return None
+    return DateValue(day.isoformat(), day, day, text, "exact")
+
+
 def parse_date(text: str) -> DateValue | None:
     """One date expression -> DateValue, or None if it is not a date Fond can bound."""
     if not isinstance(text, str) or len(text) > 120:
         return None
+    cable = _date_time_group(text)
+    if cable is not None:
+        return cable
     s = re.sub(r"\s+", " ", text).strip().strip(",;")
     if not re.search(r"\b[IVX]{1,4}\.\d{4}$", s):
         s = s.rstrip(".")

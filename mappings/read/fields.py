@@ -95,14 +95,14 @@ BOOK_CITATION = re.compile(
 )
 ARCHIVE_UNIT = (
     r"(?:(?P<archive>[A-Z][^.\[\]\n;]{2,120}?)[.,]\s*)?"
-    r"(?i:fond|f\.)\s*(?P<fond>[\w\-]+),?\s*(?i:opis|op\.)\s*(?P<opis>[\w\-]+),?\s*"
-    r"(?:(?i:papka|p\.)\s*(?P<papka>[\w\-]+),?\s*)?"
-    r"(?:(?i:delo|d\.|a\.\s?e\.)\s*(?P<delo>[\w\-]+))?"
+    r"\b(?i:fond|f\.)\s*(?P<fond>[\w\-/]+),?\s*"
+    r"(?:(?i:opis|op\.)\s*(?P<opis>[\w\-]+),?\s*(?:(?i:papka|p\.)\s*(?P<papka>[\w\-]+),?\s*)?)?"
+    r"(?:(?i:delo|d\.|a\.\s?e\.|dosja|dossier)\s*(?P<delo>[\w\-]+))?"
 )
 FOND = re.compile(ARCHIVE_UNIT)
 BOX = re.compile(
     r"(?:(?P<archive>[A-Z][^.\[\]\n;]{2,120}?)[.,]\s*)?(?:[^.\[\]\n]{0,80}?,\s*)?Box\s+(?P<box>[\w\-]+)"
-    r"(?:,?\s*Folder\s+(?P<folder>[\w\-]+))?"
+    r"(?:,?\s*Folder\s+(?P<folder>\"[^\"]+\"|“[^”]+”|[\w\-/]+))?"
 )
 ARCHIVE_ONLY = re.compile(
     r"^\s*(?:\[?\s*Sources?:\s*|\d{1,3}\s+Source:\s*)(?P<archive>[A-Z][^.;\]]{5,120}?)"
@@ -244,8 +244,16 @@ def read_title(
     joined, spans = _joined(layout.title_lines)
     start = 0
     number = DOC_NUMBER.match(joined) or ITEM_NUMBER.match(joined)
+    above = layout.lines[: layout.lines.index(layout.title_lines[0])]
+    lone = next(
+        (line for line in reversed(above) if re.fullmatch(r"(?:Document\s+)?\d{1,4}", line.core)),
+        None,
+    )
+    if number is None and lone is not None:
+        number = re.search(r"(?P<num>\d{1,4})$", lone.core)
+        start = 0
     if number:
-        start = number.end()
+        start = number.end() if number.string == joined else 0
         header = [
             line
             for line in layout.header_lines
@@ -272,18 +280,17 @@ def read_title(
                     )
                 )
         if header:
-            line = (
-                header[0]
-                if len(header) == 1
-                else next(
-                    (
-                        h
-                        for h in header
-                        if not re.search(r"\b(?:Books|Press|Publishers|Archive)$", h.core)
-                    ),
-                    header[0],
-                )
-            )
+            # The collection's title: the longest header line that is not a site or
+            # publisher name, a number or an editors' line.
+            titled = [
+                h
+                for h in header
+                if not re.search(r"\b(?:Books|Press|Publishers|Archive|ARCHIVE)$", h.core)
+                and not re.fullmatch(r"[\d\s]+", h.core)
+                and not EDITED_BY.search(h.core)
+                and not re.search(r"\bNo\.\s*\d+$", h.core)
+            ] or header
+            line = max(titled, key=lambda h: len(h.core))
             sources.append(
                 PublishedSource(
                     "published_in",
@@ -438,6 +445,7 @@ def _consider_date(reading: Reading, fact: Fact) -> None:
 def _participants(value: str) -> list[str]:
     """'on the Soviet side - E. A. Shevardnadze, A. N. Yakovlev; on the Polish side - J. Czyrek'."""
     value = re.sub(r"\b(?:on|from) the [\w\- ]+? side\s*[-–—:]\s*", "", value)
+    value = re.sub(r"(?:^|(?<=;))\s*[A-Z][\w ]{1,12}:\s+", " ", value)  # "State:  Secretary Vance"
     value = re.sub(r"\s*\((?:[^)]*)\)", "", value)
     return [n for n in split_name_list(value) if n]
 
@@ -461,6 +469,7 @@ def read_heading(text: str, layout: Layout, reading: Reading, agents: list[Agent
                 )
                 if agent:
                     agents.append(agent)
+    _cable(text, layout, reading, agents)
     lines = layout.heading_lines
     for i, line in enumerate(lines):
         core = line.core
@@ -505,6 +514,69 @@ def read_heading(text: str, layout: Layout, reading: Reading, agents: list[Agent
                 block.append(following)
             _address(text, block, address.group("rest"), agents)
     _ = lines
+
+
+@lru_cache(maxsize=1)
+def cable_abbreviations() -> dict[str, str]:
+    data = tomllib.loads((TABLES / "layout.toml").read_text(encoding="utf-8"))
+    return dict(data.get("cable_abbreviations", {}))
+
+
+def _expand_cable_address(raw: str) -> str:
+    """'SECSTATE WASHDC IMMEDIATE 6512' -> 'Secretary of State'."""
+    words = [
+        w for w in raw.split() if not re.fullmatch(r"\d+|IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT", w)
+    ]
+    table = cable_abbreviations()
+    joined = " ".join(words)
+    if joined in table:
+        return table[joined]
+    return " ".join(table.get(w, w.capitalize()) for w in words)
+
+
+def _cable(text: str, layout: Layout, reading: Reading, agents: list[Agent]) -> None:
+    """A telegram's routing: 'FM AMEMBASSY NEW DELHI', 'TO SECSTATE WASHDC', 'O 061320Z DEC 71'."""
+    found_from = found_to = None
+    for line in layout.lines[:80]:
+        if line.blank:
+            continue
+        if found_from is None and (m := re.match(r"^FM\s+(.+)$", line.core)):
+            found_from = (line, m)
+        elif (
+            found_to is None
+            and found_from is not None
+            and (m := re.match(r"^TO\s+(.+)$", line.core))
+        ):
+            found_to = (line, m)
+        elif (value := parse_date(line.core)) is not None and re.search(r"\d{6}Z", line.core):
+            _consider_date(
+                reading, Fact(value, _ev("cable-date-time-group", 0.95, text, line.start, line.end))
+            )
+    if found_from is None or found_to is None:
+        return
+    for (line, match), role in ((found_from, "author"), (found_to, "recipient")):
+        name = _expand_cable_address(match.group(1))
+        s = line.start + match.start(1)
+        agents.append(
+            Agent(
+                role,
+                name,
+                match.group(1),
+                "organization",
+                _ev(f"cable-{role}", 0.85, text, s, line.end),
+            )
+        )  # type: ignore[arg-type]
+    if reading.title is None:
+        for _line, role, value, offset in layout.field_lines:
+            if role == "subject" and value.strip():
+                reading.title = Fact(
+                    value.strip(),
+                    _ev("cable-subject", 0.85, text, offset, offset + len(value.strip())),
+                )
+                break
+    reading.document_type = Fact(
+        "telegram", _ev("cable-routing", 0.85, text, found_from[0].start, found_to[0].end)
+    )
 
 
 def _address(text: str, block: list[Line], first: str, agents: list[Agent]) -> None:
@@ -662,7 +734,21 @@ def read_sources(
         agent = _agent("translator", name, _ev("translator-line", 0.9, text, s, s + len(name)))
         if agent:
             agents.append(agent)
-    header_names = [line for line in layout.header_lines if looks_like_name(line.core)]
+    for line in layout.header_lines:
+        found = EDITED_BY.search(line.core)
+        if found:
+            for name in split_name_list(found.group("names")):
+                where = text.find(name, line.start)
+                agent = _agent(
+                    "editor", name, _ev("edited-by", 0.8, text, where, where + len(name))
+                )
+                if agent:
+                    agents.append(agent)
+    header_names = [
+        line
+        for line in layout.header_lines
+        if looks_like_name(line.core) and len(line.core.split()) > 1
+    ]
     if header_names and any(not looks_like_name(line.core) for line in layout.header_lines):
         for line in header_names:
             agent = _agent(
@@ -714,6 +800,8 @@ def read_sources(
 
 def _note_sources(text: str, note: Squeezed, relation: str, sources: list[PublishedSource]) -> None:
     value = note.value
+    if re.match(r"^\[?\s*(?:\d{1,3}\s+)?(?:Translated|Translation) from\b", value):
+        relation = "translated_from"
     published = PUBLISHED_IN.search(value)
     if published:
         creators = (
@@ -751,15 +839,24 @@ def _note_sources(text: str, note: Squeezed, relation: str, sources: list[Publis
         return
     book = BOOK_CITATION.search(value)
     if book:
-        title = re.sub(r"^\[?\s*(?:\d{1,3}\s+)?(?:Sources?:\s*)", "", book.group("title")).strip(
-            " ,."
-        )
+        title = re.sub(
+            r"^\[?\s*(?:\d{1,3}\s+)?"
+            r"(?:Sources?:|(?:Translated|Translation) from:?|Published in:?)\s*",
+            "",
+            book.group("title"),
+        ).strip(" ,.")
+        creators: tuple[str, ...] = ()
+        author = re.match(r"^(?P<name>[^,]{3,60}),\s+(?P<rest>.+)$", title)
+        if author and looks_like_name(parse_name(author.group("name")).name):
+            creators = (parse_name(author.group("name")).name,)
+            title = author.group("rest")
         s, e = note.at(book.start()), note.at(book.end() - 1) + 1
         sources.append(
             PublishedSource(
                 relation,
                 title,
                 _ev("source-note-book", 0.8, text, s, e),
+                creators=creators,
                 publisher=book.group("publisher").strip(),
                 place=book.group("place").strip(),
                 year=book.group("year"),
@@ -782,17 +879,26 @@ def _note_archives(text: str, note: Squeezed, archives: list[ArchivalReference])
     for pattern, rule in ((FOND, "archive-fond-opis-delo"), (BOX, "archive-box-folder")):
         for found in pattern.finditer(value):
             groups = found.groupdict()
+            if pattern is FOND and not (groups.get("opis") or groups.get("delo")):
+                continue  # "f. 3" alone is a folio, not a fond
             found_any = True
             s, e = note.at(found.start()), note.at(found.end() - 1) + 1
+            archive = _archive_name(groups.get("archive"))
+            if not archive:
+                # "1 Source: Kennedy Library, National Security Files, Box 209": the first part.
+                lead = re.sub(r"^\[?\s*(?:\d{1,3}\s+)?(?:Sources?:|Source note:)?\s*", "", value)
+                box_at = lead.find("Box ")
+                archive = lead.split(",")[0].strip(" .") if "," in lead[: max(0, box_at)] else ""
+            folder = (groups.get("folder") or "").strip('"“”.') or None
             archives.append(
                 ArchivalReference(
-                    _archive_name(groups.get("archive")) or "unnamed archive",
+                    archive or "unnamed archive",
                     _ev(rule, 0.85, text, s, e),
                     fond=groups.get("fond"),
                     opis=groups.get("opis"),
                     delo=groups.get("delo"),
                     box=groups.get("box"),
-                    folder=groups.get("folder"),
+                    folder=folder,
                     papka=groups.get("papka"),
                 )
             )

@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mappings.read.dates import parse_date
-from mappings.read.names import looks_like_name
+from mappings.read.names import looks_like_name, parse_name
 from mappings.records import Region
 
 TABLES = Path(__file__).resolve().parent.parent / "tables"
@@ -46,6 +46,24 @@ SALUTATION = re.compile(
     r"^(?:(?:Dear|Esteemed|Respected|Deeply respected)\s+(?P<a>[^,!:]{2,60})[,!:]?"
     r"|(?P<b>(?:Comrade\s+)?[A-Z][\w.’'\-]+(?:\s+[A-Z][\w.’'\-]+){0,2})!)\s*$"
 )
+BLOCK_LABELS = {
+    "source": "source_note",
+    "sources": "source_note",
+    "summary": "headnote",
+    "abstract": "headnote",
+    "description": "headnote",
+    "original language": "furniture",
+    "contents": "furniture",
+    "subjects discussed": "furniture",
+    "related documents": "furniture",
+    "keywords": "furniture",
+    "record id": "furniture",
+    "rights": "furniture",
+}
+CABLE_LINE = re.compile(
+    r"^(?:FM|TO|INFO)\s+[A-Z][A-Z0-9 .\-]+$|^(?:[OPRZ]{1,2}\s+)?\d{6}Z\s+[A-Z]{3}\s+\d{2,4}$"
+)
+FIELD_ONLY = re.compile(r"^(?P<label>[A-Z][A-Za-z\- ]{1,24}?)\s*:$")
 FIELD_LINE = re.compile(r"^(?P<label>[A-Z][A-Za-z\- ]{1,24}?)\s*:\s*(?P<value>.*)$")
 EDITORIAL = re.compile(r"\[[^\[\]\n]{1,300}(?:\n[^\[\]\n]{0,300}){0,2}\]")
 
@@ -64,6 +82,7 @@ class LayoutRules:
     title_cues: tuple[re.Pattern[str], ...]
     sentence_case_titles: tuple[re.Pattern[str], ...]
     field_roles: dict[str, str]
+    organization_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -91,6 +110,7 @@ def layout_rules() -> LayoutRules:
         ),
         sentence_case_titles=compiled("sentence_case_titles"),
         field_roles=roles,
+        organization_words=frozenset(data.get("organization_words", [])),
     )
 
 
@@ -164,7 +184,9 @@ SPEAKER_VERB = re.compile(
     r"^(?P<name>[A-ZÀ-Ž][A-ZÀ-Ž’'\-]{2,}(?: [A-ZÀ-Ž][A-ZÀ-Ž’'\-]{2,})?)\s+"
     r"(?:said|says|noted|stated|proposed|remarked|replied|answered|added|objected|asked)\b"
 )
-SPEAKER_DOT = re.compile(r"^(?P<name>[A-ZÀ-Ž][\w.’'\- ]{1,40}?)(?:\.|\s+[—–-])\s+(?=\S)")
+SPEAKER_DOT = re.compile(
+    r"^(?P<name>(?:[A-ZÀ-Ž][\w’'\-]*\.?\s+){0,3}[A-ZÀ-Ž][\w’'\-]{2,})(?:\.|\s+[—–-])\s+(?=\S)"
+)
 ADDRESS = re.compile(
     r"^(?:To|An|À|A|à)\s+(?:l['’]attention de\s+|den\s+|die\s+|the\s+)?(?P<rest>.+)$"
 )
@@ -219,8 +241,8 @@ def _is_speaker(core: str, rules: LayoutRules) -> re.Match[str] | None:
     name = found.group("name").strip()
     if name.lower() in rules.field_roles:
         return None
-    if not looks_like_name(name, max_tokens=4):
-        return None
+    if not looks_like_name(parse_name(name).name, max_tokens=4):
+        return None  # "Dr. Brzezinski:" is a speaker once the title is set aside
     return found
 
 
@@ -229,8 +251,20 @@ def is_dateline(core: str) -> tuple[int, int] | None:
     core = core.strip()
     if len(core) > 90:
         return None
-    inner = core
     offset = 0
+    gap = re.search(r"\s{3,}(?=\S[^\n]*$)", core)
+    if gap and not parse_date(core):
+        offset = gap.end()  # "II A 5-82.00 geheim        4. September 1968"
+        core = core[gap.end() :]
+    core = re.sub(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+$", "", core)
+    inner = core
+    if inner.startswith("[") and "]" in inner and not inner.endswith("]"):
+        # "[Viet Bac,] 20 February 1950": an editor's place; the date is the text's own.
+        closing = inner.index("]") + 1
+        rest = inner[closing:].lstrip()
+        if parse_date(rest.strip(" ,")) is not None:
+            start = offset + len(inner) - len(rest)
+            return start, start + len(rest.rstrip(" .").rstrip())
     if inner.startswith("(") and inner.endswith(")") and inner.count("(") == 1:
         inner, offset = inner[1:-1], 1
     prefix = PLACE_PREFIX.match(inner)
@@ -239,6 +273,10 @@ def is_dateline(core: str) -> tuple[int, int] | None:
     if prefix:
         offset += prefix.end()
         inner = inner[prefix.end() :]
+    undated = re.match(r"^Undated\.?\s*(?=\[)", inner)
+    if undated:
+        offset += undated.end()
+        inner = inner[undated.end() :]
     inner_stripped = re.sub(r",?\s*\d{3,4}Z\.?$", "", inner).rstrip(".")
     if parse_date(inner_stripped) is None:
         return None
@@ -247,6 +285,8 @@ def is_dateline(core: str) -> tuple[int, int] | None:
 
 def _heading_like(block: list[Line], rules: LayoutRules) -> bool:
     """Short lines of the document's own heading: dateline, address, note-taker, fields."""
+    if block and _field_label(block[0].core, rules) and len(block) <= 25:
+        return all(len(line.core) <= 100 for line in block[1:])  # "PARTICIPANTS:" and its list
     if len(block) > 6:
         return False
     for line in block:
@@ -265,10 +305,23 @@ def _heading_like(block: list[Line], rules: LayoutRules) -> bool:
     return True
 
 
+def _field_label(core: str, rules: LayoutRules) -> bool:
+    found = FIELD_LINE.match(core)
+    return bool(found and _label(found.group("label")) in rules.field_roles)
+
+
+def _label(raw: str) -> str:
+    """'Present on the Cuban side' -> 'present'; 'On the Soviet side' -> 'participants'."""
+    label = raw.strip().lower()
+    if re.fullmatch(r"on the [\w\- ]+ side", label):
+        return "participants"
+    return re.sub(r"\s+on the [\w\- ]+ side$", "", label)
+
+
 def _field(core: str, rules: LayoutRules) -> tuple[str, str, int] | None:
     found = FIELD_LINE.match(core)
-    if found and found.group("label").strip().lower() in rules.field_roles:
-        label = found.group("label").strip().lower()
+    if found and _label(found.group("label")) in rules.field_roles:
+        label = _label(found.group("label"))
         return rules.field_roles[label], found.group("value"), found.start("value")
     return None
 
@@ -321,8 +374,34 @@ def _classify_notes(lines: list[Line], layout: Layout, rules: LayoutRules) -> in
                 lines[k].kind = "source_note"
             i = j + 1
             continue
+        label = FIELD_ONLY.match(core) or FIELD_LINE.match(core)
+        block_kind = BLOCK_LABELS.get(label.group("label").strip().lower()) if label else None
+        if block_kind:
+            # "Source:" / "Summary:" / "Original Language:" on a catalogue page: the label and
+            # the paragraph under it are apparatus, not the document.
+            line.kind = block_kind
+            j = i + 1
+            while j < n and not lines[j].blank and not FIELD_ONLY.match(lines[j].core):
+                lines[j].kind = block_kind
+                j += 1
+            i = j
+            continue
         if FOOTNOTE_LINE.match(core) or FOOTNOTE_SOURCE.match(core):
             line.kind = "footnote"
+            j = i + 1
+            while (
+                j < n
+                and not lines[j].blank
+                and not (
+                    FOOTNOTE_LINE.match(lines[j].core)
+                    or FOOTNOTE_SOURCE.match(lines[j].core)
+                    or re.match(r"^(?:\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹])\s", lines[j].core)
+                )
+            ):
+                lines[j].kind = "footnote"  # a footnote wrapped over several lines
+                j += 1
+            i = j
+            continue
         elif _any(rules.rights, core):
             line.kind = "rights"
             layout.rights_lines.append(line)
@@ -371,15 +450,30 @@ def _weak_title(core: str, rules: LayoutRules) -> bool:
         and not is_dateline(core)
         and not ADDRESS.match(core)
         and not (looks_like_name(core) and len(core.split()) > 1)
+        and not _letterhead(core, rules)
     )
+
+
+def _letterhead(core: str, rules: LayoutRules) -> bool:
+    """'MINISTRY OF FOREIGN AFFAIRS OF THE USSR': the sender's letterhead, not a title."""
+    words = re.findall(r"[^\W\d_]+", heading_case(core))
+    return core.isupper() and bool(set(words) & rules.organization_words) and len(words) <= 8
 
 
 def _continues_title(previous: str, core: str) -> bool:
     """Whether a line goes on with the title above it (a wrapped heading)."""
     if is_dateline(core) or re.fullmatch(r"[\[(].*[\])]", core) or ADDRESS.match(core):
         return False
+    if FIELD_LINE.match(core) or FIELD_ONLY.match(core):
+        return False
     if core[:1].islower():
         return True
+    if re.search(
+        r"\b(?:of|of the|to|to the|and|for|in|on|at|with|by|the|a|an|des|der|du|de)$", previous
+    ):
+        return (
+            True  # "...to the Ministry of Foreign Affairs of the" / "People's Socialist Republic"
+        )
     if re.search(r"\d{4}\]?$", previous) or re.search(r"[.!?]$", previous):
         return False
     if len(previous.split()) <= 2 and previous.isupper():
@@ -410,10 +504,21 @@ def segment(text: str) -> Layout:
     if title_index is not None:
         for k in content:
             if k < title_index:
-                lines[k].kind = "header"
-                layout.header_lines.append(lines[k])
+                if (
+                    is_dateline(lines[k].core)
+                    or ADDRESS.match(lines[k].core)
+                    or CABLE_LINE.match(lines[k].core)
+                ):
+                    lines[k].kind = "heading"
+                else:
+                    lines[k].kind = "header"
+                    layout.header_lines.append(lines[k])
     else:
-        candidates = [k for k in head_window if not is_dateline(lines[k].core)]
+        candidates = [
+            k
+            for k in head_window
+            if not is_dateline(lines[k].core) and not CABLE_LINE.match(lines[k].core)
+        ]
         # An addressee line may stand above a topic title ("ЦК КПСС" / "О германском вопросе").
         addressed = []
         while (
@@ -429,8 +534,13 @@ def segment(text: str) -> Layout:
             title_index = candidates[0]
             for k in content:
                 if k < title_index:
-                    lines[k].kind = "heading" if k in addressed else "header"
-                    if k not in addressed:
+                    own = (
+                        k in addressed
+                        or is_dateline(lines[k].core)
+                        or CABLE_LINE.match(lines[k].core)
+                    )
+                    lines[k].kind = "heading" if own else "header"
+                    if not own:
                         layout.header_lines.append(lines[k])
     if title_index is not None:
         lines[title_index].kind = "title"
@@ -532,7 +642,22 @@ def segment(text: str) -> Layout:
         field = _field(line.core, rules)
         if field:
             role, value, at = field
-            layout.field_lines.append((line, role, value, line.start + at))
+            start = line.start + at
+            if not value.strip():
+                # "Date:" / "PARTICIPANTS:" with the value on the lines below.
+                following = []
+                for nxt in lines[lines.index(line) + 1 :]:
+                    if (
+                        nxt.blank
+                        or nxt.kind not in ("body", "heading")
+                        or _field_label(nxt.core, rules)
+                    ):
+                        break
+                    following.append(nxt)
+                if following:
+                    value = "; ".join(f.core for f in following)
+                    start = following[0].start
+            layout.field_lines.append((line, role, value, start))
             continue
         turn_match = (
             _speaker_turn(line.core, rules, participants, repeated) if starts_paragraph else None
@@ -626,6 +751,7 @@ def signature_name(core: str) -> str | None:
     """The signer's name in a closing line: 'Gorbachev, June 26, 1986', 'General   P. KOLES'."""
     if is_dateline(core):
         return None
+    core = re.sub(r"(?<=\w)\[(\w+)\]", r"\1", core).replace("[", "").replace("]", "")
     parts = re.split(r"\s{3,}", core.strip())
     candidate = (
         parts[-1] if len(parts) > 1 else re.split(r",\s*|\s+/\s+", core.strip(), maxsplit=1)[0]

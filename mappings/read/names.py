@@ -62,6 +62,13 @@ def role_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def not_name_words() -> frozenset[str]:
+    """Capitalised words of titles and site names that never occur in personal names."""
+    with (TABLES / "not_name_words.csv").open(encoding="utf-8", newline="") as f:
+        return frozenset(row["word"] for row in csv.DictReader(f))
+
+
+@lru_cache(maxsize=1)
 def description_words() -> frozenset[str]:
     """Words that make a bracket a description: roles plus demonyms ("East German leader")."""
     words = set(role_words())
@@ -104,6 +111,9 @@ def looks_like_name(text: str, max_tokens: int = 5) -> bool:
         return False
     words = [t for t in tokens if t not in PARTICLES]
     if not words or not all(is_name_token(t) for t in words):
+        return False
+    not_names = not_name_words()
+    if any(t.strip(".").capitalize() in not_names for t in words):
         return False
     return not any(t.strip(".") in role_words() for t in words)
 
