@@ -30,7 +30,7 @@ from mappings.records import Region
 
 TABLES = Path(__file__).resolve().parent.parent / "tables"
 PARAGRAPH_NUMBER = re.compile(r"^(\d{1,3})(?=[A-Z\[“\"‘'(]|\u2026)")
-FOOTNOTE_LINE = re.compile(r"^(?:[•·▪◦*]\s*\d{1,3}|\[\d{1,3}\]|\d{1,3}\s*\))\s+\S")
+FOOTNOTE_LINE = re.compile(r"^(?:[•·▪◦*]\s*\d{1,3}|\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹]+)\s+\S")
 FOOTNOTE_SOURCE = re.compile(r"^\d{1,3}\s+(?:Source|Sources|See|Not printed|Printed|Drafted)\b")
 BREADCRUMB = re.compile(r"\s[›»>]\s.*\s[›»>]\s|^[‹«]\s|\s[›»]$")
 SOURCE_NOTE_START = re.compile(
