@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from fond.curation import write_extraction_report
 from fond.describe import describe_dataset, read_collection
 from fond.export import DumpWriter, Staging, sha256_of
 from fond.validate import ResultRow, format_results, validate_ntriples
@@ -502,7 +503,13 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
         )
         + "\n",
     )
-    reports = ["validation-report.txt", "validation-report.ttl", "alignment-report.csv"]
+    write_extraction_report(staging.path / "dataset.nt", staging.path / "extraction-report.csv")
+    reports = [
+        "validation-report.txt",
+        "validation-report.ttl",
+        "alignment-report.csv",
+        "extraction-report.csv",
+    ]
     if result.conforms and not (options.strict and result.skipped):
         sizes = {name: (staging.path / name).stat().st_size for name in DUMPS}
         checksums = {name: sha256_of(staging.path / name) for name in DUMPS}

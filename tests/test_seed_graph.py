@@ -169,3 +169,21 @@ def test_a_document_without_author_or_date_is_flagged_not_invented(seed_out: Pat
     report = (seed_out / "validation-report.txt").read_text()
     assert "document 004_b269804334c0b786" in report
     assert "No author is known" in report and "date is unknown" in report
+
+
+def test_the_extraction_report_shows_each_statement_with_its_evidence(seed_out: Path) -> None:
+    import csv
+
+    with (seed_out / "extraction-report.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    date = next(
+        r
+        for r in rows
+        if r["document"].endswith("doc/001_2e3a8a1114611db8") and r["field"] == "fond:date"
+    )
+    assert date["value"] == "1988-10-06" and date["origin"] == "fond:Extraction"
+    assert date["text"].endswith("text/003_2d7284f948b3b7ed")  # stated by the other version
+    assert date["quote"] in ("October 6, 1988", "6 October 1988")
+    assert date["rule"] in ("headnote-dated", "citation-date") and int(date["start"]) < int(
+        date["end"]
+    )
