@@ -2,13 +2,15 @@
 
 Over HTTP, with the SPARQL 1.1 Graph Store Protocol (any store that speaks it)::
 
-    PUT  ENDPOINT?graph=G   the first chunk of dataset.nt: replaces whatever G held
-    POST ENDPOINT?graph=G   each further chunk: adds to G
+    PUT  ENDPOINT?graph=G   an empty graph: drops whatever G held
+    POST ENDPOINT?graph=G   each chunk of dataset.nt: adds to G
 
 so loading twice leaves exactly one copy, and a reload drops the triples of the previous
 release. A retried POST cannot duplicate anything: Fond publishes no blank nodes, and a
 graph is a set of triples (a dump with blank nodes is sent in one PUT, since chunks would
-split its blank nodes apart). The N-Triples are streamed in chunks of ``--chunk-size``
+split its blank nodes apart). The PUT carries no body because a store may take many seconds
+to drop a large graph before it reads one (Oxigraph: ~20-30k triples/s), and the client's
+send would time out meanwhile. The N-Triples are streamed in chunks of ``--chunk-size``
 lines, so memory does not grow with the dump. Transient failures (connection reset,
 timeout, 429/502/503/504) are retried with a capped backoff that honours Retry-After.
 
@@ -22,7 +24,7 @@ loader at ~100-200k/s.
   * ``--bulk-location DIR`` loads a local Oxigraph database offline (the server stopped):
     ``oxigraph update`` drops G, ``oxigraph load`` bulk-loads the dump, ``oxigraph query``
     counts.
-Replacing a large graph still costs its deletion (~35k triples/s in Oxigraph): to publish a
+Replacing a large graph still costs its deletion (~20-30k triples/s in Oxigraph): to publish a
 new release without that, load it into a new graph (``--graph .../graph/v2``) and drop the
 old one later.
 """
@@ -31,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import email.utils
-import itertools
 import json
 import os
 import shutil
@@ -167,7 +168,7 @@ class Client:
         log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
         attempts: int = 6,
         max_wait: float = 30.0,
-        timeout: tuple[float, float] = (10.0, 600.0),
+        timeout: tuple[float, float] = (30.0, 600.0),  # (connect and send, answer)
     ) -> None:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = "Fond/0.1 (publish.py load)"
@@ -275,28 +276,27 @@ def load_http(
     triples, blank = count_lines(dump)
     report = Report(triples, method="Graph Store Protocol")
     headers = {"Content-Type": N_TRIPLES}
-    if blank:
+    if blank:  # chunks would split blank nodes apart: one PUT of the whole dump
         report.notes.append("the dump has blank nodes: sent in one PUT")
-    parts = chunks(dump, sys.maxsize if blank else chunk_size)
-    first = next(parts, b"")
-    rest = next(parts, None)
-    if rest is not None:
-        # Several chunks: empty the graph with a PUT, then POST every chunk, so that the
-        # store's bulk path (Oxigraph's no_transaction) serves all of them.
-        parts = itertools.chain([first, rest], parts)
-        first = b""
-    response = client.send("PUT", endpoint, body=first, params={"graph": graph}, headers=headers)
-    _expect(response, f"PUT {shown(endpoint)}?graph={graph}")
-    params = {"graph": graph}
-    if response.headers.get("Server", "").startswith("Oxigraph"):
-        params["no_transaction"] = ""  # Oxigraph's bulk loader: several times faster
-        report.method += ", Oxigraph bulk loader for POST"
-    sent = first.count(b"\n")
-    for body in parts if rest is not None else ():
-        response = client.send("POST", endpoint, body=body, params=params, headers=headers)
-        _expect(response, f"POST {shown(endpoint)}?graph={graph}")
-        sent += body.count(b"\n")
-        log(f"load:     {sent:,}/{triples:,} triples sent")
+        response = client.send(
+            "PUT", endpoint, body=dump.read_bytes(), params={"graph": graph}, headers=headers
+        )
+        _expect(response, f"PUT {shown(endpoint)}?graph={graph}")
+    else:
+        # An empty PUT first: the store may take a while to drop a large graph, and a PUT
+        # with a body would have to wait unread meanwhile (a send timeout, then retries).
+        response = client.send("PUT", endpoint, body=b"", params={"graph": graph}, headers=headers)
+        _expect(response, f"PUT {shown(endpoint)}?graph={graph}")
+        params = {"graph": graph}
+        if response.headers.get("Server", "").startswith("Oxigraph"):
+            params["no_transaction"] = ""  # Oxigraph's bulk loader: several times faster
+            report.method += ", Oxigraph bulk loader"
+        sent = 0
+        for body in chunks(dump, chunk_size):
+            response = client.send("POST", endpoint, body=body, params=params, headers=headers)
+            _expect(response, f"POST {shown(endpoint)}?graph={graph}")
+            sent += body.count(b"\n")
+            log(f"load:     {sent:,}/{triples:,} triples sent")
     report.stored = count_in_store(client, query_endpoint, graph)
     report.requests, report.retries = client.requests, client.retries
     report.seconds = time.monotonic() - started
@@ -366,9 +366,10 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "load",
         help="load the dumps into a triple store (Graph Store Protocol), replacing one graph",
-        description="Replace a named graph of a triple store with graph/dataset.nt: PUT the first"
-        " chunk, POST the others (SPARQL 1.1 Graph Store Protocol), retry transient failures,"
-        " then check the store's triple count against the dump. Loading twice leaves one copy.",
+        description="Replace a named graph of a triple store with graph/dataset.nt: PUT an"
+        " empty graph, POST the dump in chunks (SPARQL 1.1 Graph Store Protocol), retry"
+        " transient failures, then check the store's triple count against the dump. Loading"
+        " twice leaves one copy.",
         epilog="exit codes: 0 loaded and counted, 1 the store holds a different number of"
         " triples than the dump, 2 bad option or missing dump, 3 the store failed",
     )

@@ -100,7 +100,7 @@ def test_loading_twice_into_oxigraph_leaves_one_copy(oxigraph, capsys):
     assert main(argv) == 0
     assert stored(oxigraph) == TRIPLES
     assert main(argv) == 0  # again, in chunks
-    assert main(argv[:3]) == 0  # again, in one PUT
+    assert main(argv[:3]) == 0  # again, in one chunk
     assert stored(oxigraph) == TRIPLES
     out = capsys.readouterr().out
     assert out.count(f"the store holds {TRIPLES:,} triples in the graph") == 3
@@ -190,15 +190,23 @@ def test_request_sequence_put_empty_then_post_chunks(httpserver):
     assert report.ok and report.requests == 4
 
 
-def test_a_dump_that_fits_one_chunk_is_one_put(httpserver):
-    httpserver.expect_ordered_request("/store", method="PUT").respond_with_data("", status=204)
-    httpserver.expect_ordered_request("/query", method="POST").respond_with_data(
-        COUNT % TRIPLES, content_type="application/sparql-results+json"
+def test_a_dump_with_blank_nodes_is_one_put(httpserver, tmp_path):
+    dump = tmp_path / "dataset.nt"
+    dump.write_text('_:b0 <urn:p> "x" .\n_:b0 <urn:q> <urn:o> .\n', encoding="utf-8")
+    seen = []
+
+    def store(request: Request) -> Response:
+        seen.append((request.method, request.get_data().count(b"\n")))
+        return Response(status=201)
+
+    httpserver.expect_request("/store").respond_with_handler(store)
+    httpserver.expect_request("/query", method="POST").respond_with_data(
+        COUNT % 2, content_type="application/sparql-results+json"
     )
     report = load_http(
-        DUMP, httpserver.url_for("/store"), G, httpserver.url_for("/query"), Client(), 10_000
+        dump, httpserver.url_for("/store"), G, httpserver.url_for("/query"), Client(), 1
     )
-    assert report.ok and report.requests == 2
+    assert seen == [("PUT", 2)] and report.ok and "blank nodes" in report.notes[0]
 
 
 def test_retries_honour_retry_after_and_back_off(httpserver):
@@ -210,6 +218,7 @@ def test_retries_honour_retry_after_and_back_off(httpserver):
     )
     httpserver.expect_ordered_request("/store").respond_with_data("", status=502)
     httpserver.expect_ordered_request("/store").respond_with_data("", status=201)
+    httpserver.expect_ordered_request("/store", method="POST").respond_with_data("", status=204)
     httpserver.expect_ordered_request("/query").respond_with_data(
         COUNT % TRIPLES, content_type="application/sparql-results+json"
     )
