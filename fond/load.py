@@ -24,6 +24,10 @@ loader at ~100-200k/s.
   * ``--bulk-location DIR`` loads a local Oxigraph database offline (the server stopped):
     ``oxigraph update`` drops G, ``oxigraph load`` bulk-loads the dump, ``oxigraph query``
     counts.
+  * Virtuoso drops a graph ~60x faster with SPARQL ``CLEAR GRAPH`` than over the Graph Store
+    Protocol: when the store says it is Virtuoso and the graph holds triples, ``load`` clears
+    it at Virtuoso's update endpoint first. (Its Graph Store endpoint also wants HTTP Digest,
+    which the client switches to when Basic is refused.)
 Replacing a large graph still costs its deletion (~20-30k triples/s in Oxigraph): to publish a
 new release without that, load it into a new graph (``--graph .../graph/v2``) and drop the
 old one later.
@@ -46,6 +50,7 @@ from pathlib import Path
 
 import requests
 from pyoxigraph import NamedNode
+from requests.auth import HTTPDigestAuth
 
 from fond.query import GRAPH, graph_base
 from mappings.errors import InputError
@@ -126,6 +131,19 @@ def query_endpoint_for(endpoint: str) -> str:
     )
 
 
+def virtuoso_update_endpoint(endpoint: str) -> str:
+    """Virtuoso's SPARQL Update endpoint beside its Graph Store endpoint ('' if unknown)."""
+    parts = urllib.parse.urlsplit(endpoint)
+    for gsp, update in (
+        ("/sparql-graph-crud-auth", "/sparql-auth"),
+        ("/sparql-graph-crud", "/sparql"),
+    ):
+        if parts.path.rstrip("/").endswith(gsp):
+            path = parts.path.rstrip("/")[: -len(gsp)] + update
+            return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return ""
+
+
 def count_lines(dump: Path) -> tuple[int, bool]:
     """Triples in an N-Triples dump (one per line) and whether it has blank nodes."""
     lines, blank = 0, False
@@ -172,13 +190,15 @@ class Client:
     ) -> None:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = "Fond/0.1 (publish.py load)"
+        self.credentials = auth
         if auth:
-            self.session.auth = auth
+            self.session.auth = auth  # Basic; Digest when the store asks for it (Virtuoso)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         self.sleep, self.log = sleep, log
         self.attempts, self.max_wait, self.timeout = attempts, max_wait, timeout
         self.requests = self.retries = 0
+        self.server = ""  # the Server header of the last answer: which store this is
 
     def wait_for(self, attempt: int, response: requests.Response | None) -> float:
         """Seconds to wait before the next attempt: Retry-After if given, else backoff."""
@@ -194,6 +214,16 @@ class Client:
             return max(0.0, min(self.max_wait, when.timestamp() - time.time()))
         return backoff
 
+    def _wants_digest(self, response: requests.Response) -> bool:
+        """Basic was refused without a Basic challenge: try Digest (Virtuoso answers so)."""
+        challenge = response.headers.get("WWW-Authenticate", "").lower()
+        return (
+            response.status_code == 401
+            and self.credentials is not None
+            and not isinstance(self.session.auth, HTTPDigestAuth)
+            and not challenge.startswith("basic")
+        )
+
     def send(
         self, method: str, url: str, *, body: bytes = b"", **kwargs: object
     ) -> requests.Response:
@@ -208,6 +238,17 @@ class Client:
             except (requests.ConnectionError, requests.Timeout) as error:
                 problem = f"{type(error).__name__}: {error}"
             else:
+                if self._wants_digest(response):
+                    self.session.auth = HTTPDigestAuth(*self.credentials)  # type: ignore[misc]
+                    response = self.session.request(
+                        method,
+                        url,
+                        data=body,
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                        **kwargs,
+                    )
+                self.server = response.headers.get("Server", "")
                 if response.status_code not in RETRY_STATUS:
                     return response
                 problem = f"HTTP {response.status_code} {response.reason}"
@@ -283,12 +324,24 @@ def load_http(
         )
         _expect(response, f"PUT {shown(endpoint)}?graph={graph}")
     else:
+        before = count_in_store(client, query_endpoint, graph)
+        update = virtuoso_update_endpoint(endpoint) if "virtuoso" in client.server.lower() else ""
+        if before and update:  # its SPARQL CLEAR drops a graph ~60x faster than a GSP PUT
+            form = {"update": f"CLEAR SILENT GRAPH {NamedNode(graph)}"}
+            response = client.send(
+                "POST",
+                update,
+                body=urllib.parse.urlencode(form).encode("ascii"),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            _expect(response, f"CLEAR GRAPH at {shown(update)}")
+            report.method += ", Virtuoso CLEAR GRAPH"
         # An empty PUT first: the store may take a while to drop a large graph, and a PUT
         # with a body would have to wait unread meanwhile (a send timeout, then retries).
         response = client.send("PUT", endpoint, body=b"", params={"graph": graph}, headers=headers)
         _expect(response, f"PUT {shown(endpoint)}?graph={graph}")
         params = {"graph": graph}
-        if response.headers.get("Server", "").startswith("Oxigraph"):
+        if "oxigraph" in response.headers.get("Server", "").lower():
             params["no_transaction"] = ""  # Oxigraph's bulk loader: several times faster
             report.method += ", Oxigraph bulk loader"
         sent = 0
@@ -386,7 +439,9 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--query-endpoint", help="SPARQL query endpoint for the count (default: derived)"
     )
-    parser.add_argument("--user", help="HTTP basic user (password: --password or $FOND_PASSWORD)")
+    parser.add_argument(
+        "--user", help="user for HTTP Basic or Digest auth (password: --password or $FOND_PASSWORD)"
+    )
     parser.add_argument("--password", default=os.environ.get("FOND_PASSWORD"))
     parser.add_argument("--token", default=os.environ.get("FOND_TOKEN"), help="bearer token")
     parser.add_argument(
