@@ -471,6 +471,8 @@ def run(args: argparse.Namespace) -> int:
             )
             if args.user and not args.password:
                 raise InputError("--user needs --password (or $FOND_PASSWORD)")
+            if args.user and args.token:
+                raise InputError("give --user/--password or --token, not both")
             client = Client(
                 auth=(args.user, args.password) if args.user else None, token=args.token
             )

@@ -15,10 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from pyoxigraph import QueryResultsFormat, parse_query_results
+from pyoxigraph import QueryResultsFormat, RdfFormat, Store, parse_query_results
 
 from fond.cli import main
 from fond.query import (
+    GRAPH,
     QUERIES,
     ROOT,
     calls_service,
@@ -248,3 +249,35 @@ def test_query_file_header(tmp_path):
     assert query.header == {"summary": "a question", "expect": "x.csv"} and query.name == "q"
     assert read_query("ASK {}").path is None
     assert Path(QUERIES).is_dir()
+
+
+def test_the_linkset_is_the_wikidata_links_of_the_graph_sorted_and_described():
+    """graph/linkset.nt: what another archive needs to join on Wikidata, and no more."""
+    predicates = (
+        "<http://www.w3.org/2004/02/skos/core#exactMatch>",
+        "<http://www.w3.org/2004/02/skos/core#closeMatch>",
+        "<https://w3id.org/fond/ns#presentDayState>",
+    )
+    links = sorted(
+        line
+        for line in (GRAPH / "dataset.nt").read_text(encoding="utf-8").splitlines(keepends=True)
+        if line.split(" ")[1] in predicates
+        and line.split(" ")[2].startswith("<http://www.wikidata.org/entity/Q")
+    )
+    linkset = (GRAPH / "linkset.nt").read_text(encoding="utf-8")
+    assert linkset == "".join(links) and len(links) == 43
+    void = Store()
+    void.load(path=str(GRAPH / "void.ttl"), format=RdfFormat.TURTLE)
+    described = run_query(
+        void,
+        """PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?triples ?dump WHERE {
+          ?ls a void:Linkset ; void:triples ?triples ; void:dataDump ?dump }""",
+    )
+    assert [[t.value for t in row] for row in described.rows] == [
+        ["43", "https://w3id.org/fond/id/linkset.nt"]
+    ]
+    predicates_described = run_query(
+        void, "SELECT ?p WHERE { ?ls <http://rdfs.org/ns/void#linkPredicate> ?p }"
+    )
+    assert {f"<{row[0].value}>" for row in predicates_described.rows} == set(predicates)
