@@ -27,6 +27,12 @@ MEDIA = {
     "dataset.nt": "application/n-triples",
     "dataset.jsonld": "application/ld+json",
 }
+LINKSET_DUMP = "linkset.nt"  # described with the linkset when the build wrote it
+LINK_PREDICATES = [
+    "http://www.w3.org/2004/02/skos/core#exactMatch",
+    "http://www.w3.org/2004/02/skos/core#closeMatch",
+    "https://w3id.org/fond/ns#presentDayState",
+]
 VOCABULARIES = [
     "https://w3id.org/fond/ns#",
     "http://purl.org/dc/terms/",
@@ -137,16 +143,20 @@ def describe_dataset(
     add(linkset, RDF_TYPE, VOID + "Linkset")
     add(linkset, VOID + "target", ds)
     add(linkset, VOID + "target", "http://www.wikidata.org/entity/")
-    add(linkset, VOID + "linkPredicate", "http://www.w3.org/2004/02/skos/core#exactMatch")
+    for predicate in LINK_PREDICATES:
+        add(linkset, VOID + "linkPredicate", predicate)
     add(
         linkset,
         VOID + "triples",
         Literal(str(linked_wikidata), datatype=NamedNode(XSD + "integer")),
     )
-    for name, media in MEDIA.items():
+    dumps = [(ds, name, media) for name, media in MEDIA.items()]
+    if LINKSET_DUMP in sizes:
+        dumps.append((linkset, LINKSET_DUMP, "application/n-triples"))
+    for owner, name, media in dumps:
         dist = f"{ds}/distribution/{name.replace('.', '-')}"
-        add(ds, VOID + "dataDump", base + name)
-        add(ds, DCAT + "distribution", dist)
+        add(owner, VOID + "dataDump", base + name)
+        add(owner, DCAT + "distribution", dist)
         add(dist, RDF_TYPE, DCAT + "Distribution")
         add(dist, DCAT + "downloadURL", base + name)
         add(dist, DCAT + "mediaType", Literal(media))

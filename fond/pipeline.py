@@ -62,6 +62,12 @@ from mappings.to_rdf import (
 from mappings.to_rdf.iris import Iris
 
 DUMPS = ["dataset.nt", "dataset.ttl", "dataset.jsonld"]
+LINKSET = "linkset.nt"  # the Wikidata links alone, for archives that join on them
+LINK_PREDICATES = (
+    "<http://www.w3.org/2004/02/skos/core#exactMatch>",
+    "<http://www.w3.org/2004/02/skos/core#closeMatch>",
+    "<https://w3id.org/fond/ns#presentDayState>",
+)
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
@@ -511,19 +517,14 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
         "extraction-report.csv",
     ]
     if result.conforms and not (options.strict and result.skipped):
-        sizes = {name: (staging.path / name).stat().st_size for name in DUMPS}
-        checksums = {name: sha256_of(staging.path / name) for name in DUMPS}
+        linked = _write_linkset(staging.path / "dataset.nt", staging, LINKSET)
+        sizes = {name: (staging.path / name).stat().st_size for name in DUMPS + [LINKSET]}
+        checksums = {name: sha256_of(staging.path / name) for name in DUMPS + [LINKSET]}
         classes = _class_counts(staging.path / "dataset.nt")
         example = (
             iris.work(links[ids[0]].work_id)
             if ids and ids[0] in links
             else (iris.work(ids[0]) if ids else None)
-        )
-        linked = sum(
-            1
-            for line in shared_lines
-            if "<http://www.w3.org/2004/02/skos/core#exactMatch> <http://www.wikidata.org/entity/"
-            in line
         )
         void = describe_dataset(
             iris.base,
@@ -536,7 +537,7 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
             linked,
         )
         (staging.path / "void.ttl").write_bytes(void)
-        staging.commit(DUMPS + ["context.jsonld", "void.ttl"] + reports)
+        staging.commit(DUMPS + [LINKSET, "context.jsonld", "void.ttl"] + reports)
         result.published = True
     else:
         staging.commit(reports)  # the curator needs the reports; the last good dumps stay
@@ -573,6 +574,22 @@ def _class_counts(path: Path) -> dict[str, int]:
                 if cls.startswith("https://w3id.org/fond/ns#"):
                     counts[cls] = counts.get(cls, 0) + 1
     return counts
+
+
+def _write_linkset(dump: Path, staging: Staging, name: str) -> int:
+    """The triples linking to Wikidata items, sorted: a graph another archive can join on."""
+    links = set()
+    with dump.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split(" ", 2)
+            if (
+                len(parts) == 3
+                and parts[1] in LINK_PREDICATES
+                and parts[2].startswith("<http://www.wikidata.org/entity/Q")
+            ):
+                links.add(line)
+    staging.write_text(name, "".join(sorted(links)))
+    return len(links)
 
 
 def _subject_count(path: Path) -> int:
