@@ -160,7 +160,7 @@ class RecordStore:
     """Records between the passes, on disk (pickled; a private scratch file of this build)."""
 
     def __init__(self, folder: Path) -> None:
-        self.db = sqlite3.connect(str(folder / "records.sqlite"))
+        self.db = sqlite3.connect(str(folder / "records.sqlite"), check_same_thread=False)
         self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             " CREATE TABLE r(id TEXT PRIMARY KEY, file TEXT, data BLOB)"
