@@ -389,8 +389,21 @@ def _map_ordered(fn: Callable, items: Iterator, workers: int) -> Iterator:  # no
             yield fn(item)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.imap(fn, items, chunksize=1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start: end with the build, so a killed build leaves no process running."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers end at their next result instead
+        pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
 
 
 # ----------------------------------------------------------------------------- the build
