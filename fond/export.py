@@ -326,8 +326,9 @@ class Staging:
             self._lock = None
 
 
-def _lock_folder(out: Path, wait: float = LOCK_WAIT) -> int | None:
+def _lock_folder(out: Path, wait: float | None = None) -> int | None:
     """An exclusive flock on the output folder itself (no lock file is left behind)."""
+    wait = LOCK_WAIT if wait is None else wait
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no locking

@@ -249,18 +249,54 @@ def align_unit(
 
 def _entity_lines(resolutions: list[Resolution], iris: Iris, gazetteer: Gazetteer) -> list[str]:
     lines: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str]] = set()
+    seen_candidates: set[str] = set()
     for r in resolutions:
-        if r.entity_id in seen:
+        # One name written in several ways, or used for a person and an organization, is
+        # one local entity: every spelling and kind is kept (see _one_label).
+        if (r.entity_id, r.kind, r.label) in seen:
             continue
-        seen.add(r.entity_id)
+        seen.add((r.entity_id, r.kind, r.label))
         entry = gazetteer.entries.get(r.entity_id)
         lines.extend(sort_triples(map_entity(iris, entry, None if entry else local_entity_of(r))))
         for candidate in r.candidates:
-            if candidate not in seen:
-                seen.add(candidate)
+            if candidate not in seen_candidates:
+                seen_candidates.add(candidate)
                 lines.extend(sort_triples(map_entity(iris, gazetteer.entries[candidate], None)))
-    return lines
+    return _one_label(lines)
+
+
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+SKOS_ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+
+
+def _one_label(lines: list[str]) -> list[str]:
+    """One rdfs:label per node: when a local entity got several (the same name written
+    differently: 'Gorbachev', 'GORBACHEV', 'Gorbachev,'), the smallest is the label and the
+    others become skos:altLabel, so that no spelling is lost and the choice does not depend
+    on batches, workers or file order."""
+    labels: dict[str, set[str]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        if predicate == RDFS_LABEL:
+            labels.setdefault(subject, set()).add(rest)
+    several = {s: sorted(v) for s, v in labels.items() if len(v) > 1}
+    if not several:
+        return lines
+    out = set()
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        if subject in several and predicate in (RDFS_LABEL, SKOS_ALT_LABEL):
+            continue
+        out.add(line)
+    for subject, values in several.items():
+        out.add(f"{subject} {RDFS_LABEL} {values[0]}")
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        labelled = subject in several and predicate in (RDFS_LABEL, SKOS_ALT_LABEL)
+        if labelled and rest != several[subject][0]:
+            out.add(f"{subject} {SKOS_ALT_LABEL} {rest}")
+    return sorted(out)
 
 
 def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
@@ -327,11 +363,15 @@ def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
     shared.extend(entity_lines)
     results: list[tuple[ResultRow, str]] = []
     if validate:
-        rows = validate_ntriples(
-            batch_lines + entity_lines + type_lines + _stub_links(batch_lines, units, base)
-        )
+        stubs = _stub_links(batch_lines, units, base)
+        rows = validate_ntriples(batch_lines + entity_lines + type_lines + stubs)
+        # A stub stands for a version described (and validated) in another batch: its
+        # missing properties are not a problem of this batch.
+        described = {line.split(" ", 1)[0] for line in batch_lines}
+        stub_only = {line.split(" ", 1)[0][1:-1] for line in stubs} - {s[1:-1] for s in described}
         for row in rows:
-            results.append((row, _where(row.focus, base, units)))
+            if row.focus not in stub_only:
+                results.append((row, _where(row.focus, base, units)))
     return BatchResult(blocks, sorted(set(shared)), results, mentions_out, agents_out, works)
 
 
@@ -484,7 +524,9 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
     # The shared block: entities, publications and document types, each written once.
     type_lines = sort_triples(map_document_types(iris))
     shared.executemany("INSERT OR IGNORE INTO s VALUES (?)", ((line,) for line in type_lines))
-    shared_lines = [line for (line,) in shared.execute("SELECT line FROM s ORDER BY line")]
+    shared_lines = _one_label(
+        [line for (line,) in shared.execute("SELECT line FROM s ORDER BY line")]
+    )
     if options.validate:
         for row in validate_ntriples(shared_lines):
             where = _where(row.focus, iris.base, [])

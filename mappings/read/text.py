@@ -23,10 +23,17 @@ from pathlib import Path
 
 from mappings.errors import DocumentError
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50_000_000
 MAX_LINE = 1_000_000
-# UTF-8 text decoded as Latin-1/CP-1252 and saved again: "â€™", "Ã©", "Â ".
-MOJIBAKE = re.compile(r"â€[™œ\u009d“”˜¦¢]|Ã[\u0080-\u00bf©¨§¤¡¢£«»®°±´µ¶·¹º¼½¾¿]|Â[\u00a0-\u00bf]")
+# UTF-8 text decoded as Latin-1/CP-1252 and saved again: "â€™", "Ã©", "Â ", "WaÅ‚Ä™sa",
+# "CeauÈ™escu", "Ð“Ð¾Ñ€Ð±Ð°Ñ‡ÐµÐ²": a UTF-8 lead byte read as a letter (Â-Þ for two-byte
+# sequences, à-ï for three) followed by continuation bytes read as Windows-1252.
+_CONTINUATION = (
+    "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039"
+    "\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153"
+    "\u017e\u0178"
+)
+MOJIBAKE = re.compile(rf"[\u00c2-\u00de][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}")
 FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Formats that are not plain text, by their first bytes: what they are and what to do.
