@@ -173,7 +173,7 @@ def _record(data: dict[str, Any], where: str) -> dict[str, Any]:
     for key in ("id", "work"):
         if key in data:
             value = _text(data[key], where, key)
-            if not ID.match(value):
+            if not ID.fullmatch(value):
                 raise InputError(
                     f"{where}: {_line(key)}{key} {value!r} may use only letters, digits,"
                     " '.', '_', '-' (starting with a letter or digit, no '..', at most 121)"
@@ -283,11 +283,11 @@ def _source(item: dict[str, Any], where: str, note: str | None) -> PublishedSour
         for k in sorted(SOURCE_FIELDS - {"relation", "title", "creators"})
         if k in item
     }
-    if "year" in values and not YEAR.match(values["year"]):
+    if "year" in values and not YEAR.fullmatch(values["year"]):
         raise InputError(
             f"{where}: {_line('year')}year {values['year']!r} is not a year; write e.g. year = 2010"
         )
-    if "url" in values and not URL.match(values["url"]):
+    if "url" in values and not URL.fullmatch(values["url"]):
         raise InputError(
             f"{where}: {_line('url')}url {values['url']!r} is not an absolute http(s) address;"
             ' percent-encode spaces and the characters < > " { } | \\ ^ `'

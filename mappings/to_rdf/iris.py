@@ -28,7 +28,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)*$")
 
 
 def check_base(base: str) -> str:
-    if not BASE_PATTERN.match(base):
+    if not BASE_PATTERN.fullmatch(base):
         raise InputError(
             f"base IRI {base!r} must be an absolute http(s) IRI ending in '/' or '#',"
             " e.g. https://w3id.org/fond/id/"
@@ -37,7 +37,7 @@ def check_base(base: str) -> str:
 
 
 def _id(value: str) -> str:
-    if not ID_PATTERN.match(value) or ".." in value:
+    if not ID_PATTERN.fullmatch(value) or ".." in value:
         raise InputError(f"{value!r} cannot be used in an IRI (allowed: letters, digits, . _ - /)")
     if any(part in RESERVED_SEGMENTS or part == "." for part in value.split("/")[1:]):
         raise InputError(f"{value!r} cannot be used in an IRI: it uses a reserved segment")
