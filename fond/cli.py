@@ -229,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - a bug must not look like exit 1 (SHACL violation)
         traceback.print_exc()
         print(
-            "internal error: this is a bug in Fond, not in your data; the previous dumps are"
-            " unchanged. Please report it with the traceback above.",
+            "internal error: a bug in Fond (or input it does not check yet); the previous"
+            " dumps are unchanged. Please report it with the traceback above.",
             file=sys.stderr,
         )
         return 5

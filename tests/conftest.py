@@ -56,7 +56,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         if host is not None and not is_loopback(host):
-            raise NetworkBlocked(f"network access blocked in tests: DNS lookup of {host!r}")
+            raise NetworkBlocked(f"network access blocked in tests: lookup of {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
