@@ -1269,7 +1269,8 @@ def case_wikidata(tmp: Path, report: Report) -> None:
         report.add(
             f"Wikidata client: {name}",
             1,
-            f"{got} after {attempts} attempts (waited {waits}); {len(files)} cache files"
+            f"{got} after {attempts} attempts (waited {waits});"
+            f" {len(files)} cache file{'' if len(files) == 1 else 's'}"
             + (", complete" if files and complete else ""),
             got == wanted and complete and len(files) == (1 if expect == "answer" else 0),
         )
@@ -1360,7 +1361,7 @@ def case_lock_and_bug(tmp: Path, report: Report) -> None:
     report.add(
         "a second build into a folder a build is writing",
         1,
-        f"exit {code}: `{_short(stderr.strip().splitlines()[-1])}`",
+        f"exit {code}: `{_short(stderr.strip().splitlines()[-1].replace(str(out), 'OUT'))}`",
         code == 2 and "another Fond build" in stderr and snapshot(out) == before,
     )
 

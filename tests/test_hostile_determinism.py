@@ -32,7 +32,7 @@ def test_batches_do_not_change_the_dumps(tmp_path: Path) -> None:
     (corpus / "aa-version.txt").write_text(text, encoding="utf-8")
     (corpus / "zz-version.txt").write_text(text + "\nA later note.\n", encoding="utf-8")
     outputs = []
-    for batch in (2, 7, 100):
+    for batch in (2, 100):
         out = tmp_path / f"out-{batch}"
         result = build(
             BuildOptions(corpus=corpus, out=out, workers=1, batch_size=batch, progress=False),
@@ -40,7 +40,7 @@ def test_batches_do_not_change_the_dumps(tmp_path: Path) -> None:
         )
         assert result.conforms and result.published, result.report_text
         outputs.append(snapshot(out))
-    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0] == outputs[1]
     dump = outputs[0]["dataset.nt"].decode("utf-8")
     work = "<https://w3id.org/fond/id/doc/aa-version> <https://schema.org/workExample>"
     assert f"{work} <https://w3id.org/fond/id/text/zz-version> ." in dump  # one work
