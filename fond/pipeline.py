@@ -272,15 +272,16 @@ SKOS_ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
 
 def _one_label(lines: list[str]) -> list[str]:
     """One rdfs:label per node: when a local entity got several (the same name written
-    differently: 'Gorbachev', 'GORBACHEV', 'Gorbachev,'), the smallest is the label and the
-    others become skos:altLabel, so that no spelling is lost and the choice does not depend
-    on batches, workers or file order."""
+    differently: 'Gorbachev', 'GORBACHEV', 'Gorbachev,'), the plainest is the label (not
+    all capitals, fewest odd characters, shortest, then smallest) and the others become
+    skos:altLabel, so that no spelling is lost and the choice does not depend on batches,
+    workers or file order."""
     labels: dict[str, set[str]] = {}
     for line in lines:
         subject, predicate, rest = line.split(" ", 2)
         if predicate == RDFS_LABEL:
             labels.setdefault(subject, set()).add(rest)
-    several = {s: sorted(v) for s, v in labels.items() if len(v) > 1}
+    several = {s: sorted(v, key=_label_rank) for s, v in labels.items() if len(v) > 1}
     if not several:
         return lines
     out = set()
@@ -297,6 +298,14 @@ def _one_label(lines: list[str]) -> list[str]:
         if labelled and rest != several[subject][0]:
             out.add(f"{subject} {SKOS_ALT_LABEL} {rest}")
     return sorted(out)
+
+
+def _label_rank(literal: str) -> tuple[bool, int, int, str]:
+    text = literal.rsplit(" .", 1)[0]
+    letters = [c for c in text if c.isalpha()]
+    shouting = bool(letters) and all(c.isupper() for c in letters)
+    odd = sum(1 for c in text[1:-1] if not (c.isalnum() or c in " .-'’"))
+    return (shouting, odd, len(text), text)
 
 
 def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
@@ -459,6 +468,8 @@ def build(
     load_gazetteer()  # fail early, with the table's line number, on a bad table
     files = discover(options.corpus)
     staging = Staging(options.out)
+    for line in staging.recovered:  # what a killed earlier build left, now cleaned up
+        log(f"recovered: {line}")
     try:
         return _build(options, result, iris, collection, files, staging, started, log)
     finally:

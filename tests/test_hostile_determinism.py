@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from fond.pipeline import BuildOptions, build
-from fond.reliability import LETTER, determinism_runs, document, make_corpus, snapshot
+from fond.reliability.checks import snapshot
+from fond.reliability.corpus import LETTER, document, make_corpus
+from fond.reliability.faults import determinism_runs
 
 
 @pytest.mark.slow

@@ -15,19 +15,15 @@ from pathlib import Path
 import pytest
 
 from fond.pipeline import BuildOptions, BuildResult, build
-from fond.reliability import (
+from fond.reliability.checks import build_argv, check_dumps, leftovers, run_cli, snapshot
+from fond.reliability.corpus import (
     ACCEPTED_FILES,
     BAD_FILES,
     LETTER,
     BadFile,
-    build_argv,
     catalogue_record,
-    check_dumps,
     document,
-    leftovers,
     make_corpus,
-    run_cli,
-    snapshot,
 )
 from mappings.errors import DocumentError
 from mappings.read import read_text
@@ -243,3 +239,5 @@ def test_one_name_written_many_ways_keeps_one_label_and_every_spelling(tmp_path:
     assert len(labels) == 1
     alt = re.findall(r"entity/oleg-ivanov> <http://www.w3.org/2004/02/skos/core#altLabel>", dump)
     assert len(alt) == len(set(spellings)) - 1
+    label = '<http://www.w3.org/2000/01/rdf-schema#label> "Oleg Ivanov" .'
+    assert f"<https://w3id.org/fond/id/entity/oleg-ivanov> {label}" in dump  # the plainest

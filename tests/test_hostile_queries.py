@@ -13,7 +13,7 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from fond.readdump import jsonld_to_graph, read_dump
-from fond.reliability import pasted_queries, project_sources, run_cli
+from fond.reliability.checks import pasted_queries, project_sources, run_cli
 from fond.wikidata import WikidataClient
 from mappings.errors import InputError
 

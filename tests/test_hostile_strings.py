@@ -21,14 +21,8 @@ from pyoxigraph import NamedNode
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from fond.pipeline import BuildOptions, build
-from fond.reliability import (
-    FRAGMENTS,
-    LETTER,
-    catalogue_record,
-    check_dumps,
-    document,
-    toml_string,
-)
+from fond.reliability.checks import check_dumps
+from fond.reliability.corpus import FRAGMENTS, LETTER, catalogue_record, document, toml_string
 from mappings.align import mint_local
 from mappings.align.gazetteer import load_gazetteer, stable_slug
 from mappings.errors import DocumentError, InputError
