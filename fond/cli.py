@@ -86,6 +86,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     rel.add_argument("--quick", action="store_true", help="fewer cases, no kill test")
     rel.add_argument("--seed", type=int, default=5, help="random seed of the generated cases")
+    rel.add_argument(
+        "--write-readme", action="store_true", help="also put the table in README.md, Reliability"
+    )
     rel.set_defaults(run=run_reliability)
 
     for name in ("evaluate", "query", "serve", "load"):
@@ -200,7 +203,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_reliability(args: argparse.Namespace) -> int:
     from fond.reliability import main as reliability
 
-    return reliability(quick=args.quick, seed=args.seed)
+    return reliability(quick=args.quick, seed=args.seed, readme=args.write_readme)
 
 
 def run_import_reference(args: argparse.Namespace) -> int:

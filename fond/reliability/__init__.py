@@ -27,6 +27,7 @@ from typing import Any
 
 from fond.reliability.checks import (
     PUBLISHED,
+    ROOT,
     ScriptedServer,
     build_argv,
     check_dumps,
@@ -430,18 +431,33 @@ def run(quick: bool = False, seed: int = 5) -> Report:
     return report
 
 
-def main(quick: bool = False, seed: int = 5) -> int:
+def main(quick: bool = False, seed: int = 5, readme: bool = False) -> int:
     started = time.monotonic()
     report = run(quick=quick, seed=seed)
-    print(report.table())
     failed = [r.case for r in report.rows if not r.ok]
-    print(
-        f"\n{len(report.rows)} rows, {sum(r.tried for r in report.rows):,} cases,"
+    text = (
+        report.table()
+        + f"\n\n{len(report.rows)} rows, {sum(r.tried for r in report.rows):,} cases,"
         f" {len(failed)} not as documented; {time.monotonic() - started:.0f} s"
         f" (python publish.py reliability{' --quick' if quick else ''} --seed {seed})"
     )
+    print(text)
+    if readme:
+        write_readme(text)
     return 0 if not failed else 1
 
 
+README = ROOT / "README.md"
+BEGIN, END = "<!-- begin reliability table", "<!-- end reliability table -->"
+
+
+def write_readme(table: str, readme: Path = README) -> None:
+    """Put the table between the markers in the README's Reliability section."""
+    text = readme.read_text(encoding="utf-8")
+    start = text.index("\n", text.index(BEGIN)) + 1
+    end = text.index(END)
+    readme.write_text(text[:start] + table + "\n" + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    sys.exit(main(quick="--quick" in sys.argv))
+    sys.exit(main(quick="--quick" in sys.argv, readme="--write-readme" in sys.argv))

@@ -386,6 +386,12 @@ BAD_FILES: list[BadFile] = [
         _text("scraped\npage.txt", LETTER),
     ),
     BadFile(
+        "right-to-left override in the file name",
+        "memo\\u202etxt.exe.txt",
+        "bidirectional control character U+202E",
+        _text("memo\u202etxt.exe.txt", LETTER),
+    ),
+    BadFile(
         "link to a file outside the corpus",
         "leak.txt",
         "outside the corpus",
@@ -568,7 +574,13 @@ def hostile_corpus(folder: Path, rng: random.Random, n: int) -> dict[str, dict[s
         }
         lines = tuple(hostile_string(rng, 6) for _ in range(3))
         text = document(rng, i, lines)
-        name = re.sub(r"[\x00-\x1f\x7f/\\]", "_", f"{i:03d} {hostile_string(rng, 2)[:16]}")
+        # Hostile, but not what a file name may not hold (see BAD_FILES): controls, '/',
+        # line separators, bidirectional controls.
+        name = re.sub(
+            r"[\x00-\x1f\x7f/\\\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]",
+            "_",
+            f"{i:03d} {hostile_string(rng, 2)[:16]}",
+        )
         relative = Path("hostile", name.rstrip(". ") + ".txt")
         if i % 2:  # the text id comes from the file name, else from the record
             record["id"] = f"hostile-{i:03d}"

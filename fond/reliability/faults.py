@@ -181,7 +181,7 @@ def determinism_runs(tmp: Path, docs: int = 60) -> tuple[list[str], list[str]]:
             env={"PYTHONHASHSEED": "4242", "TZ": "Asia/Kathmandu", "LC_ALL": "C.UTF-8"},
         ),
     ]
-    errors = [r.stderr[-300:] for r in runs if r.returncode != 0]
+    errors = [f"exit {r.returncode}: {(r.stderr or r.stdout)[-300:]}" for r in runs if r.returncode]
     one, two = snapshot(tmp / "det-out-1"), snapshot(tmp / "det-out-2")
     differing = sorted(n for n in set(one) | set(two) if one.get(n) != two.get(n))
     return differing, errors

@@ -66,7 +66,8 @@ def display_name(relative: Path) -> str:
 
     A name that is not UTF-8 (a scanner's Latin-1 file name arrives as lone surrogates)
     or that holds control characters (a newline in a scraped title) would break every
-    message and literal that quotes it.
+    message and literal that quotes it; a right-to-left override makes 'report.txt'
+    show as something else.
     """
     name = relative.as_posix()
     try:
@@ -78,12 +79,17 @@ def display_name(relative: Path) -> str:
             "the file name is not UTF-8 (probably Latin-1 or Windows-1252)",
             "rename the file, e.g. with convmv -f latin1 -t utf-8",
         ) from None
-    bad = FORBIDDEN_CONTROL.search(name) or re.search(r"[\n\r\t\x0c]", name)
+    bad = (
+        FORBIDDEN_CONTROL.search(name)
+        or re.search(r"[\n\r\t\x0c\x85\u2028\u2029]", name)
+        or BIDI_CONTROLS.search(name)
+    )
     if bad:
         shown = name.encode("unicode_escape").decode("ascii")
+        what = "bidirectional control" if BIDI_CONTROLS.match(bad.group()) else "control"
         raise DocumentError(
             shown,
-            f"the file name contains the control character U+{ord(bad.group()):04X}",
+            f"the file name contains the {what} character U+{ord(bad.group()):04X}",
             "rename the file",
         )
     return name
