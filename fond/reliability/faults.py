@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,20 +168,22 @@ def determinism_runs(tmp: Path, docs: int = 60) -> tuple[list[str], list[str]]:
     make_corpus(b, docs, seed=9, order="reverse")
     for corpus in (a, b):
         hostile_corpus(corpus / "hostile", random.Random(9), 4)
-    runs = [
-        run_subprocess(
+    with ThreadPoolExecutor(2) as pool:  # the two builds at once: they share nothing
+        first = pool.submit(
+            run_subprocess,
             a,
             tmp / "det-out-1",
             workers=1,
             env={"PYTHONHASHSEED": "0", "TZ": "UTC", "LC_ALL": "C"},
-        ),
-        run_subprocess(
+        )
+        second = pool.submit(
+            run_subprocess,
             b,
             tmp / "det-out-2",
             workers=2,
             env={"PYTHONHASHSEED": "4242", "TZ": "Asia/Kathmandu", "LC_ALL": "C.UTF-8"},
-        ),
-    ]
+        )
+        runs = [first.result(), second.result()]
     errors = [f"exit {r.returncode}: {(r.stderr or r.stdout)[-300:]}" for r in runs if r.returncode]
     one, two = snapshot(tmp / "det-out-1"), snapshot(tmp / "det-out-2")
     differing = sorted(n for n in set(one) | set(two) if one.get(n) != two.get(n))
