@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from mappings.errors import InputError
@@ -23,6 +24,7 @@ EXIT_CODES = """exit codes:
      record, a missing folder, or a bad corpus file under --strict
   3  a remote service failed (Wikidata API, triple store)
   4  the dumps were written, but some corpus files were skipped (listed above)
+  5  internal error (a bug in Fond): the traceback is printed; the previous dumps are kept
 """
 
 
@@ -77,6 +79,17 @@ def _build_parser() -> argparse.ArgumentParser:
             help="ask the Wikidata API for candidates and refreshes; write proposals for a curator",
         )
         reconcile.add_arguments(rec)
+
+    rel = sub.add_parser(
+        "reliability",
+        help="run the hostile-input and fault cases in temp folders and print the table",
+    )
+    rel.add_argument("--quick", action="store_true", help="fewer cases, no kill test")
+    rel.add_argument("--seed", type=int, default=5, help="random seed of the generated cases")
+    rel.add_argument(
+        "--write-readme", action="store_true", help="also put the table in README.md, Reliability"
+    )
+    rel.set_defaults(run=run_reliability)
 
     for name in ("evaluate", "query", "serve", "load"):
         try:
@@ -209,6 +222,12 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def run_reliability(args: argparse.Namespace) -> int:
+    from fond.reliability import main as reliability
+
+    return reliability(quick=args.quick, seed=args.seed, readme=args.write_readme)
+
+
 def run_import_reference(args: argparse.Namespace) -> int:
     from mappings.align.reference import import_reference
 
@@ -232,3 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous dumps are unchanged", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - a bug must not look like exit 1 (SHACL violation)
+        traceback.print_exc()
+        print(
+            "internal error: a bug in Fond (or input it does not check yet); the previous"
+            " dumps are unchanged. Please report it with the traceback above.",
+            file=sys.stderr,
+        )
+        return 5

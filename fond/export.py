@@ -17,18 +17,22 @@ dump gives the same graph as the Turtle dump (tested).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
+
+from mappings.errors import InputError
 
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -186,19 +190,96 @@ def sha256_of(path: Path) -> str:
 
 
 STAGING_PREFIX = ".fond-staging-"
+JOURNAL = "COMMIT"  # in a staging folder: the names to move, written once all are complete
+LOCK_WAIT = 30.0  # seconds a build waits for another build writing to the same folder
+
+_held_locks: set[int] = set()
+
+
+def _close_locks_in_child() -> None:
+    # A forked worker must not keep the build's lock alive after the build dies.
+    for fd in list(_held_locks):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_locks_in_child)
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replay(staging: Path, out: Path) -> list[str]:
+    """Finish a commit: move every file its journal names that is still in staging.
+
+    Idempotent, so a commit interrupted at any rename (a kill, a power cut) is finished
+    by the next run; returns the names moved.
+    """
+    names = (staging / JOURNAL).read_text(encoding="utf-8").splitlines()
+    moved = []
+    for name in names:
+        if not name or name != Path(name).name or name.startswith("."):
+            continue  # only plain file names are ever journaled
+        try:
+            os.replace(staging / name, out / name)
+            moved.append(name)
+        except FileNotFoundError:
+            pass  # moved before the interruption
+    _fsync_path(out, directory=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    return moved
+
+
+def recover(out: Path) -> list[str]:
+    """Clean up after builds that were killed; returns what was done, for the log.
+
+    A staging folder with a journal was interrupted while committing: its files are
+    complete, so the commit is finished (rolled forward) and the published set is
+    whole again. A staging folder without one was interrupted while building: the
+    published files were never touched, and the half-written files are removed. Temp
+    files of ``atomic_write_text`` are removed too.
+    """
+    done = []
+    for stale in sorted(out.glob(STAGING_PREFIX + "*")):
+        if (stale / JOURNAL).is_file():
+            moved = _replay(stale, out)
+            done.append(f"finished an interrupted commit ({', '.join(moved) or 'nothing left'})")
+        else:
+            shutil.rmtree(stale, ignore_errors=True)
+            done.append(f"removed the unfinished build {stale.name}")
+    for tmp in sorted(out.glob(".*.tmp")):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            done.append(f"removed the temp file {tmp.name}")
+    return done
 
 
 class Staging:
-    """A folder beside the output where a build writes; committed file by file at the end."""
+    """A folder beside the output where a build writes; committed file by file at the end.
+
+    Only one build writes to an output folder at a time (a lock on the folder, released
+    when the process ends however it ends). Starting a build first recovers from a build
+    that was killed (see ``recover``). ``commit`` writes a journal before it moves any
+    file, so an interrupted commit is finished by the next run, never left half done.
+    """
 
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(STAGING_PREFIX + "*"):
-            # Left by a run that was killed: the previous dumps were never touched, so the
-            # half-written files can go.
-            shutil.rmtree(stale, ignore_errors=True)
         self.out = out
-        self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+        self._lock = _lock_folder(out)
+        try:
+            self.recovered = recover(out)
+            self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+        except BaseException:
+            self._unlock()
+            raise
 
     def write_text(self, name: str, text: str) -> Path:
         path = self.path / name
@@ -209,18 +290,67 @@ class Staging:
         return path
 
     def commit(self, names: list[str]) -> None:
-        """Replace the published files; each os.replace is atomic."""
+        """Replace the published files: all of them, or (if interrupted) none until the
+        next run finishes the job. Each os.replace is atomic."""
         for name in names:
-            os.replace(self.path / name, self.out / name)
-        fd = os.open(self.out, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        self.discard()
+            if name != Path(name).name or not (self.path / name).is_file():
+                raise ValueError(f"cannot commit {name!r}: not a file of this build")
+            _fsync_path(self.path / name)
+        journal = self.path / (JOURNAL + ".tmp")
+        with journal.open("w", encoding="utf-8", newline="\n") as f:
+            f.write("".join(name + "\n" for name in names))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(journal, self.path / JOURNAL)
+        _fsync_path(self.path, directory=True)
+        # From here on the build is committed: the moves below are finished by recover()
+        # if this process dies among them.
+        _replay(self.path, self.out)
+        self._unlock()
 
     def discard(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        """End the build: a committed build is finished, an uncommitted one removed."""
+        try:
+            if (self.path / JOURNAL).is_file():
+                _replay(self.path, self.out)
+            else:
+                shutil.rmtree(self.path, ignore_errors=True)
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            _held_locks.discard(self._lock)
+            with contextlib.suppress(OSError):
+                os.close(self._lock)
+            self._lock = None
+
+
+def _lock_folder(out: Path, wait: float | None = None) -> int | None:
+    """An exclusive flock on the output folder itself (no lock file is left behind)."""
+    wait = LOCK_WAIT if wait is None else wait
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no locking
+        return None
+    fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _held_locks.add(fd)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise InputError(
+                    f"{out}: another Fond build is writing to this folder;"
+                    " wait for it to finish, or build into another --out"
+                ) from None
+            time.sleep(0.1)
+        except OSError:  # a file system without flock: go on without the lock
+            os.close(fd)
+            return None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -283,6 +283,7 @@ def _expect(response: requests.Response, what: str) -> None:
 
 def count_in_store(client: Client, query_endpoint: str, graph: str) -> int:
     """SELECT (COUNT(*) ...) on the store; the graph IRI has been checked by check_graph_iri."""
+    # query-safe: a NamedNode: validated, <>-wrapped
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {NamedNode(graph)} {{ ?s ?p ?o }} }}"
     response = client.send(
         "POST",
@@ -400,6 +401,7 @@ def load_bulk(dump: Path, location: Path, graph: str) -> Report:
             "--location",
             str(location),
             "--query",
+            # query-safe: iri is NamedNode(...) of a checked IRI
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} }}",
             "--results-format",
             "json",

@@ -63,6 +63,14 @@ from mappings.to_rdf.iris import Iris
 
 DUMPS = ["dataset.nt", "dataset.ttl", "dataset.jsonld"]
 LINKSET = "linkset.nt"  # the Wikidata links alone, for archives that join on them
+REPORTS = [
+    "validation-report.txt",
+    "validation-report.ttl",
+    "alignment-report.csv",
+    "extraction-report.csv",
+]
+# Every file a successful build publishes in its output folder.
+PUBLISHED = [*DUMPS, LINKSET, "context.jsonld", "void.ttl", *REPORTS]
 LINK_PREDICATES = (
     "<http://www.w3.org/2004/02/skos/core#exactMatch>",
     "<http://www.w3.org/2004/02/skos/core#closeMatch>",
@@ -167,7 +175,7 @@ class RecordStore:
     """Records between the passes, on disk (pickled; a private scratch file of this build)."""
 
     def __init__(self, folder: Path) -> None:
-        self.db = sqlite3.connect(str(folder / "records.sqlite"))
+        self.db = sqlite3.connect(str(folder / "records.sqlite"), check_same_thread=False)
         self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             " CREATE TABLE r(id TEXT PRIMARY KEY, file TEXT, data BLOB)"
@@ -256,18 +264,63 @@ def align_unit(
 
 def _entity_lines(resolutions: list[Resolution], iris: Iris, gazetteer: Gazetteer) -> list[str]:
     lines: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str]] = set()
+    seen_candidates: set[str] = set()
     for r in resolutions:
-        if r.entity_id in seen:
+        # One name written in several ways, or used for a person and an organization, is
+        # one local entity: every spelling and kind is kept (see _one_label).
+        if (r.entity_id, r.kind, r.label) in seen:
             continue
-        seen.add(r.entity_id)
+        seen.add((r.entity_id, r.kind, r.label))
         entry = gazetteer.entries.get(r.entity_id)
         lines.extend(sort_triples(map_entity(iris, entry, None if entry else local_entity_of(r))))
         for candidate in r.candidates:
-            if candidate not in seen:
-                seen.add(candidate)
+            if candidate not in seen_candidates:
+                seen_candidates.add(candidate)
                 lines.extend(sort_triples(map_entity(iris, gazetteer.entries[candidate], None)))
-    return lines
+    return _one_label(lines)
+
+
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+SKOS_ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+
+
+def _one_label(lines: list[str]) -> list[str]:
+    """One rdfs:label per node: when a local entity got several (the same name written
+    differently: 'Gorbachev', 'GORBACHEV', 'Gorbachev,'), the plainest is the label (not
+    all capitals, fewest odd characters, shortest, then smallest) and the others become
+    skos:altLabel, so that no spelling is lost and the choice does not depend on batches,
+    workers or file order."""
+    labels: dict[str, set[str]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        if predicate == RDFS_LABEL:
+            labels.setdefault(subject, set()).add(rest)
+    several = {s: sorted(v, key=_label_rank) for s, v in labels.items() if len(v) > 1}
+    if not several:
+        return lines
+    out = set()
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        if subject in several and predicate in (RDFS_LABEL, SKOS_ALT_LABEL):
+            continue
+        out.add(line)
+    for subject, values in several.items():
+        out.add(f"{subject} {RDFS_LABEL} {values[0]}")
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        labelled = subject in several and predicate in (RDFS_LABEL, SKOS_ALT_LABEL)
+        if labelled and rest != several[subject][0]:
+            out.add(f"{subject} {SKOS_ALT_LABEL} {rest}")
+    return sorted(out)
+
+
+def _label_rank(literal: str) -> tuple[bool, int, int, str]:
+    text = literal.rsplit(" .", 1)[0]
+    letters = [c for c in text if c.isalpha()]
+    shouting = bool(letters) and all(c.isupper() for c in letters)
+    odd = sum(1 for c in text[1:-1] if not (c.isalnum() or c in " .-'’"))
+    return (shouting, odd, len(text), text)
 
 
 def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
@@ -334,11 +387,15 @@ def process_batch(args: tuple[list[Unit], str, bool]) -> BatchResult:
     shared.extend(entity_lines)
     results: list[tuple[ResultRow, str]] = []
     if validate:
-        rows = validate_ntriples(
-            batch_lines + entity_lines + type_lines + _stub_links(batch_lines, units, base)
-        )
+        stubs = _stub_links(batch_lines, units, base)
+        rows = validate_ntriples(batch_lines + entity_lines + type_lines + stubs)
+        # A stub stands for a version described (and validated) in another batch: its
+        # missing properties are not a problem of this batch.
+        described = {line.split(" ", 1)[0] for line in batch_lines}
+        stub_only = {line.split(" ", 1)[0][1:-1] for line in stubs} - {s[1:-1] for s in described}
         for row in rows:
-            results.append((row, _where(row.focus, base, units)))
+            if row.focus not in stub_only:
+                results.append((row, _where(row.focus, base, units)))
     return BatchResult(blocks, sorted(set(shared)), results, mentions_out, agents_out, works)
 
 
@@ -396,8 +453,21 @@ def _map_ordered(fn: Callable, items: Iterator, workers: int) -> Iterator:  # no
             yield fn(item)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.imap(fn, items, chunksize=1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start: end with the build, so a killed build leaves no process running."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: workers end at their next result instead
+        pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
 
 
 # ----------------------------------------------------------------------------- the build
@@ -413,6 +483,8 @@ def build(
     load_gazetteer()  # fail early, with the table's line number, on a bad table
     files = discover(options.corpus)
     staging = Staging(options.out)
+    for line in staging.recovered:  # what a killed earlier build left, now cleaned up
+        log(f"recovered: {line}")
     try:
         return _build(options, result, iris, collection, files, staging, started, log)
     finally:
@@ -478,7 +550,9 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
     # The shared block: entities, publications and document types, each written once.
     type_lines = sort_triples(map_document_types(iris))
     shared.executemany("INSERT OR IGNORE INTO s VALUES (?)", ((line,) for line in type_lines))
-    shared_lines = [line for (line,) in shared.execute("SELECT line FROM s ORDER BY line")]
+    shared_lines = _one_label(
+        [line for (line,) in shared.execute("SELECT line FROM s ORDER BY line")]
+    )
     if options.validate:
         for row in validate_ntriples(shared_lines):
             where = _where(row.focus, iris.base, [])
@@ -510,12 +584,7 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
         + "\n",
     )
     write_extraction_report(staging.path / "dataset.nt", staging.path / "extraction-report.csv")
-    reports = [
-        "validation-report.txt",
-        "validation-report.ttl",
-        "alignment-report.csv",
-        "extraction-report.csv",
-    ]
+    reports = REPORTS
     if result.conforms and not (options.strict and result.skipped):
         linked = _write_linkset(staging.path / "dataset.nt", staging, LINKSET)
         sizes = {name: (staging.path / name).stat().st_size for name in DUMPS + [LINKSET]}
@@ -537,7 +606,7 @@ def _build(options, result, iris, collection, files, staging, started, log) -> B
             linked,
         )
         (staging.path / "void.ttl").write_bytes(void)
-        staging.commit(DUMPS + [LINKSET, "context.jsonld", "void.ttl"] + reports)
+        staging.commit(PUBLISHED)
         result.published = True
     else:
         staging.commit(reports)  # the curator needs the reports; the last good dumps stay

@@ -298,6 +298,7 @@ def _tsv_term(term: Term | None) -> str:
 def write_results(result: Result, fmt: str) -> bytes:
     """SPARQL 1.1 query results (SELECT, ASK) as json, xml, csv or tsv."""
     if result.kind == "triples":
+        # query-safe: a message, not a query
         raise InputError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
     if fmt == "json":
         if result.kind == "boolean":
@@ -420,6 +421,7 @@ def run(args: argparse.Namespace) -> int:
         fmt = "turtle" if fmt == "table" else fmt
         if fmt not in GRAPH_FORMATS:
             raise InputError(
+                # query-safe: a message
                 f"--format {fmt}: a CONSTRUCT result is written as turtle, nt or jsonld"
             )
         sys.stdout.buffer.write(write_triples(result.triples, fmt))
@@ -429,6 +431,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(write_results(result, fmt))
     else:
         raise InputError(
+            # query-safe: a message
             f"--format {fmt}: a SELECT or ASK result is written as table, csv, tsv, json or xml"
         )
     sys.stdout.flush()

@@ -22,16 +22,35 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LOCAL_CONTEXTS = ("https://w3id.org/fond/context.jsonld", "https://w3id.org/fond/ns/context.jsonld")
 
 
+REFUSED = "refusing to load"
+
+
 def offline_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """pyld document loader: Fond's published context from the local file, nothing else."""
+    """pyld document loader: Fond's published context from the local file, nothing else.
+
+    Every other context (http, https, file://, an @import, a scoped context) is refused,
+    so reading a dump never touches the network or a file outside the project.
+    """
     if url in LOCAL_CONTEXTS:
         document = json.loads((ONTOLOGY / "context.jsonld").read_text(encoding="utf-8"))
         return {"contextUrl": None, "documentUrl": url, "document": document}
     raise jsonld.JsonLdError(
-        f"refusing to load {url!r}: Fond reads JSON-LD offline; embed the context",
+        f"{REFUSED} the context {url!r}: Fond reads JSON-LD offline and loads no remote or"
+        " file contexts; embed the context in the document",
         "jsonld.LoadDocumentError",
         code="loading remote context failed",
     )
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """pyld wraps the loader's refusal in two other errors; the refusal is the message."""
+    seen = 0
+    while seen < 20:
+        inner = getattr(error, "cause", None) or error.__cause__
+        if not isinstance(inner, BaseException):
+            return error
+        error, seen = inner, seen + 1
+    return error
 
 
 def jsonld_to_graph(document: Any) -> Graph:
@@ -74,5 +93,8 @@ def read_dump(path: Path, fmt: str | None = None) -> Graph:
     except InputError:
         raise
     except Exception as error:  # noqa: BLE001 - rdflib raises many unrelated types on bad input
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        root = _root_cause(error)
+        if isinstance(root, jsonld.JsonLdError) and root.args:
+            root = root.args[0] if isinstance(root.args[0], str) else root
+        message = str(root).splitlines()[0] if str(root) else type(root).__name__
         raise InputError(f"{path}: not readable as {fmt}: {message[:300]}") from None

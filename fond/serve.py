@@ -425,6 +425,7 @@ class Site:
         )
         options = "".join(f'<option value="{f}">{f}</option>' for f in FORMAT_NAMES if f != "html")
         body = (
+            # query-safe: HTML help text
             "<h1>SPARQL</h1><p>Queries only (SELECT, ASK, CONSTRUCT, DESCRIBE) over the whole"
             f" graph; at most {self.max_rows:,} results per answer, and a query that runs too"
             " long is stopped. Programs: GET or POST <code>/sparql</code> (SPARQL 1.1"

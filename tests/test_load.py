@@ -426,7 +426,9 @@ def test_http_errors_name_the_request(httpserver):
         COUNT % 0, content_type="application/sparql-results+json"
     )
     httpserver.expect_request("/store").respond_with_data("Method Not Allowed", status=405)
-    with pytest.raises(StoreError, match=r"PUT http://localhost:\d+/store\?graph=.*HTTP 405"):
+    with pytest.raises(
+        StoreError, match=r"PUT http://(?:localhost|127\.0\.0\.1):\d+/store\?graph=.*HTTP 405"
+    ):
         load_http(DUMP, httpserver.url_for("/store"), G, httpserver.url_for("/query"), Client())
 
 

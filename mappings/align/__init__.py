@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from mappings.align.gazetteer import Entry, Gazetteer, name_key, slugify
+from mappings.align.gazetteer import Entry, Gazetteer, name_key, slugify, stable_slug
 from mappings.records import Agent, AgentLink, DateValue, Mention, Region, Resolution
 
 # A token is a word (editorial brackets inside it are part of it: "E[rich]") or a number.
@@ -114,7 +114,7 @@ def resolve_entries(
 
 def mint_local(name: str, kind: str, gazetteer: Gazetteer) -> Resolution:
     """A stable local entity for a name the gazetteer does not know."""
-    ident = slugify(name)
+    ident = stable_slug(name)
     if ident in gazetteer.entries:
         ident = f"{ident}-{kind}"
     return Resolution(ident, kind, name, "unaligned", "unmatched", 0.0)

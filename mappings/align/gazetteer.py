@@ -8,6 +8,7 @@ matchable name by its word tokens for the mention finder.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -46,6 +47,29 @@ def slugify(text: str) -> str:
     text = re.sub(r"['’]", "", text)
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "x"
+
+
+def lost_letters_digest(text: str) -> str | None:
+    """A short hash of the text if ``slugify`` drops letters or digits from it, else None."""
+    folded = unicodedata.normalize("NFKD", text)
+    if not any(ch.isalnum() and not ch.isascii() for ch in folded):
+        return None
+    key = unicodedata.normalize("NFC", " ".join(text.split())).encode("utf-8")
+    return hashlib.sha256(key).hexdigest()[:10]
+
+
+def stable_slug(text: str, slug: str | None = None) -> str:
+    """``slugify`` (or the given slug of the text), plus a short hash of the text when
+    slugify drops letters or digits.
+
+    'Иван Петров' and 'Мария Иванова' both slugify to 'x', and a look-alike 'Gоrbachev'
+    (Cyrillic о) to 'grbachev': the hash keeps such names apart, the same way on every run.
+    """
+    slug = slugify(text) if slug is None else slug
+    digest = lost_letters_digest(text)
+    if digest is None:
+        return slug
+    return f"u-{digest}" if slug in ("x", "") else f"{slug}-{digest}"
 
 
 def name_key(name: str) -> tuple[str, ...]:

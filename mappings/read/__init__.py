@@ -28,7 +28,7 @@ from mappings.read.fields import (
 from mappings.read.language import detect_language
 from mappings.read.layout import segment
 from mappings.read.names import same_person
-from mappings.read.text import decode_text
+from mappings.read.text import check_id_segments, decode_text, display_name, read_corpus_bytes
 from mappings.records import Agent, ArchivalReference, Evidence, Fact, PublishedSource, TextRecord
 
 SEGMENT = re.compile(r"[^A-Za-z0-9._\-]+")
@@ -39,7 +39,7 @@ def text_id_for(relative: Path) -> str:
     parts = []
     for part in relative.with_suffix("").parts:
         folded = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode("ascii")
-        slug = SEGMENT.sub("-", folded).strip("-.")
+        slug = re.sub(r"\.{2,}", ".", SEGMENT.sub("-", folded).strip("-."))
         if not slug:
             raise DocumentError(
                 str(relative),
@@ -77,12 +77,13 @@ def merge_agents(agents: list[Agent]) -> tuple[Agent, ...]:
 def read_text(path: Path, corpus: Path) -> TextRecord:
     """Read one corpus file; raises DocumentError (naming the file) if it cannot be read."""
     relative = path.relative_to(corpus)
-    shown = relative.as_posix()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DocumentError(shown, f"cannot be read: {error.strerror}") from None
+    shown = display_name(relative)
+    data = read_corpus_bytes(path, corpus, shown)  # checks the size before reading
     text, warnings = decode_text(data, shown)
+    catalogue = path.with_suffix(".toml")
+    curated, catalogue_shown = None, catalogue.relative_to(corpus).as_posix()
+    if catalogue.exists():
+        curated = _read_catalogue(catalogue, corpus, catalogue_shown)
     layout = segment(text)
     reading = Reading()
     agents: list[Agent] = []
@@ -102,8 +103,9 @@ def read_text(path: Path, corpus: Path) -> TextRecord:
     language = (
         Fact(detected[0], Evidence("extraction", "stopwords", detected[1])) if detected else None
     )
+    text_id = curated["id"] if curated and "id" in curated else text_id_for(relative)
     record = TextRecord(
-        text_id=text_id_for(relative),
+        text_id=check_id_segments(text_id, shown),
         source_file=shown,
         sha256=hashlib.sha256(data).hexdigest(),
         text=text,
@@ -119,17 +121,24 @@ def read_text(path: Path, corpus: Path) -> TextRecord:
         is_excerpt=reading.is_excerpt,
         warnings=tuple(warnings),
     )
-    catalogue = path.with_suffix(".toml")
-    if catalogue.exists():
-        try:
-            record = apply_catalogue(
-                record, read_catalogue(catalogue), catalogue.relative_to(corpus).as_posix()
-            )
-        except InputError as error:
-            raise DocumentError(
-                catalogue.relative_to(corpus).as_posix(), str(error).split(": ", 1)[-1]
-            ) from None
+    if curated is not None:
+        record = apply_catalogue(record, curated, catalogue_shown)
     return record
+
+
+def _read_catalogue(path: Path, corpus: Path, shown: str) -> dict:
+    if not path.resolve().is_relative_to(corpus.resolve()):
+        raise DocumentError(
+            shown,
+            "the catalogue record is a link to a file outside the corpus",
+            "copy the file into the corpus instead of linking to it",
+        )
+    try:
+        return read_catalogue(path, shown)
+    except InputError as error:
+        message = str(error)
+        problem = message[len(shown) :].lstrip(": ") if message.startswith(shown) else message
+        raise DocumentError(shown, problem) from None
 
 
 def apply_catalogue(record: TextRecord, curated: dict, catalogue_file: str) -> TextRecord:
