@@ -236,21 +236,26 @@ def align_unit(
     records = {r.text_id: r for r in unit.records}
     work_id = unit.link.work_id if unit.link else (records[unit.text_id].work_id or unit.text_id)
     work = merge_work(work_id, list(records.values()), unit.link)
-    per_agents: dict[str, tuple[AgentLink, ...]] = {}
-    per_mentions: dict[str, tuple[Mention, ...]] = {}
-    for text_id, record in records.items():
-        per_agents[text_id] = align_agents(
-            record.agents, gazetteer, work.date.value if work.date else None
-        )
-        per_mentions[text_id] = find_mentions(
-            record.text,
-            record.regions,
-            gazetteer,
-            work.date.value if work.date else None,
-            _suppressed(record),
-        )
-    work_agents = merge_work_agents(per_agents)
+    date = work.date.value if work.date else None
     primary = unit.text_id == min(records)
+    per_agents: dict[str, tuple[AgentLink, ...]] = {
+        text_id: align_agents(record.agents, gazetteer, date) for text_id, record in records.items()
+    }
+    people = {
+        link.agent.name: link.resolution
+        for links in per_agents.values()
+        for link in links
+        if link.agent.kind == "person"
+    }
+    # Other versions' mentions are needed only by the text that describes the work.
+    per_mentions: dict[str, tuple[Mention, ...]] = {
+        text_id: find_mentions(
+            record.text, record.regions, gazetteer, date, _suppressed(record), dict(people)
+        )
+        for text_id, record in records.items()
+        if primary or text_id == unit.text_id
+    }
+    work_agents = merge_work_agents(per_agents)
     aligned = AlignedText(
         records[unit.text_id],
         per_mentions[unit.text_id],

@@ -364,8 +364,22 @@ def find_mentions(
         if region != "furniture":
             mentions.append(Mention(start, end, text[start:end], region, resolution))  # type: ignore[arg-type]
 
+    # How many tokens from i on can still belong to one name: a name never crosses a comma.
+    run = [1] * n
+    for k in range(n - 2, -1, -1):
+        if tokens.joinable(k):
+            run[k] = run[k + 1] + 1
+    lengths_by_first = gazetteer.lengths_by_first
     i = 0
     while i < n:
+        first = values[i]
+        lengths = lengths_by_first.get(first, ())
+        if not lengths and first.isupper() and len(first) > 3:
+            lengths = lengths_by_first.get(first.capitalize(), ())
+        initial = len(first) <= 2 and first[:1].isupper()
+        if not lengths and not initial:
+            i += 1
+            continue
         if region_of(tokens.spans[i][0], starts, ordered) == "furniture" and not any(
             region_of(tokens.spans[k][0], starts, ordered) == "body"
             for k in range(i, min(n, i + 4))
@@ -376,8 +390,9 @@ def find_mentions(
             i += 1
             continue
         matched = False
-        for length in range(min(gazetteer.max_tokens, n - i), 0, -1):
-            if length > 1 and not all(tokens.joinable(k) for k in range(i, i + length - 1)):
+        candidates = sorted({*lengths, *((4, 3, 2) if initial else ())}, reverse=True)
+        for length in candidates:
+            if length > run[i] or i + length > n:
                 continue
             key = tuple(values[i : i + length])
             entries = gazetteer.lookup(key)

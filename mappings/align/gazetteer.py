@@ -116,6 +116,7 @@ class Gazetteer:
     given_names: frozenset[str]  # "Helmut" in "Helmut Kohl": a name the gazetteer does not know
     surnames: dict[str, tuple[str, ...]]  # a person's surname -> entry ids
     max_tokens: int
+    lengths_by_first: dict[str, tuple[int, ...]]  # first token -> lengths of names it begins
 
     def lookup(self, key: tuple[str, ...]) -> tuple[Entry, ...]:
         return tuple(self.entries[i] for i in self.index.get(key, ()))
@@ -238,6 +239,9 @@ def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
         if entry.kind == "person":
             surnames[name_key(entry.label)[-1]].append(entry.id)
     max_tokens = max((len(k) for k in (*index, *demonyms)), default=1)
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for key in (*index, *demonyms):
+        lengths[key[0]].add(len(key))
     return Gazetteer(
         entries=entries,
         index={k: tuple(v) for k, v in index.items()},
@@ -248,6 +252,7 @@ def build_gazetteer(tables: Path = TABLES) -> Gazetteer:
         given_names=given,
         surnames={k: tuple(v) for k, v in surnames.items()},
         max_tokens=max_tokens,
+        lengths_by_first={k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()},
     )
 
 
