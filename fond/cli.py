@@ -78,7 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         reconcile.add_arguments(rec)
 
-    for name in ("evaluate", "query", "serve", "load"):
+    for name in ("evaluate", "query", "serve", "load", "synth", "bench"):
         try:
             module = __import__(f"fond.{name}", fromlist=["add_subcommand"])
         except ImportError:
