@@ -93,7 +93,7 @@ def read_one(path: str, corpus: str) -> TextRecord | str:
 def read_chunk(job: tuple[list[str], str]) -> tuple[list[ReadOut], float]:
     """Read a few files; the record travels pickled, so the main process never decodes it."""
     paths, corpus = job
-    started = time.perf_counter()
+    started = time.process_time()
     out = []
     for path in paths:
         record = read_one(path, corpus)
@@ -110,7 +110,7 @@ def read_chunk(job: tuple[list[str], str]) -> tuple[list[ReadOut], float]:
                 warnings=record.warnings,
             )
         )
-    return out, time.perf_counter() - started
+    return out, time.process_time() - started
 
 
 # ----------------------------------------------------------------------------- pass 2
@@ -217,10 +217,10 @@ def entity_lines(resolutions: list[Resolution], base: str, gazetteer: Gazetteer)
 class _Clock:
     def __init__(self) -> None:
         self.times: dict[str, float] = {}
-        self.last = time.perf_counter()
+        self.last = time.process_time()
 
     def lap(self, stage: str) -> None:
-        now = time.perf_counter()
+        now = time.process_time()
         self.times[stage] = self.times.get(stage, 0.0) + now - self.last
         self.last = now
 

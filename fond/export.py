@@ -48,6 +48,8 @@ class _Compactor:
     def __init__(self, context: dict[str, Any]) -> None:
         self.prefixes: list[tuple[str, str]] = []
         self.terms: dict[str, tuple[str, str | None]] = {}  # predicate IRI -> (term, coercion)
+        self._compacted: dict[str, str] = {}  # IRI -> compact IRI (predicates, classes, types)
+        self._plans: dict[tuple[str, str | None], tuple[str, Any]] = {}
         for key, value in context.items():
             if key.startswith("@"):
                 continue
@@ -71,6 +73,12 @@ class _Compactor:
         return curie
 
     def compact(self, iri: str) -> str:
+        found = self._compacted.get(iri)
+        if found is None:
+            found = self._compacted[iri] = self._compact(iri)
+        return found
+
+    def _compact(self, iri: str) -> str:
         for key, ns in self.prefixes:
             if iri.startswith(ns) and len(iri) > len(ns):
                 local = iri[len(ns) :]
@@ -90,33 +98,48 @@ class _Compactor:
             return obj.value
         return {"@value": obj.value, "@type": self.compact(datatype)}
 
+    def _decide(self, predicate: str, is_iri: bool, datatype: str | None) -> tuple[str, Any]:
+        """The key and coercion for a predicate and kind of value (a term only if it fits)."""
+        term = self.terms.get(predicate)
+        if term is not None:
+            name, coercion = term
+            fits = (coercion == "@id") == is_iri or coercion is None
+            if fits and not (not is_iri and coercion not in (None, datatype)):
+                return name, coercion
+        return self.compact(predicate), None
+
     def node(self, subject: str, triples: list[Triple]) -> dict[str, Any]:
         out: dict[str, Any] = {"@id": subject}
         types: list[str] = []
-        values: dict[str, list[Any]] = defaultdict(list)
+        values: dict[str, list[Any]] = {}
+        plans = self._plans
         for t in triples:
+            obj = t.object
             predicate = t.predicate.value
-            if predicate == RDF_TYPE and isinstance(t.object, NamedNode):
-                types.append(self.compact(t.object.value))
+            is_iri = isinstance(obj, NamedNode)
+            if is_iri and predicate == RDF_TYPE:
+                types.append(self.compact(obj.value))
                 continue
-            term = self.terms.get(predicate)
-            if term is not None:
-                name, coercion = term
-                fits = (coercion == "@id") == isinstance(t.object, NamedNode) or coercion is None
-                if fits and not (
-                    isinstance(t.object, Literal)
-                    and coercion not in (None, t.object.datatype.value)
-                ):
-                    values[name].append(self.value(t.object, coercion))
-                    continue
-            values[self.compact(predicate)].append(self.value(t.object, None))
+            key = (predicate, None if is_iri else obj.datatype.value)
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = self._decide(predicate, is_iri, key[1])
+            name, coercion = plan
+            found = values.get(name)
+            if found is None:
+                values[name] = [self.value(obj, coercion)]
+            else:
+                found.append(self.value(obj, coercion))
         if types:
             out["@type"] = sorted(types) if len(types) > 1 else types[0]
         for key in sorted(values):
-            items = sorted(
-                values[key], key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
-            )
-            out[key] = items[0] if len(items) == 1 else items
+            items = values[key]
+            if len(items) == 1:
+                out[key] = items[0]
+            else:
+                out[key] = sorted(
+                    items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+                )
         return out
 
 
