@@ -513,7 +513,9 @@ def _bad(kind: str, text: str) -> bytes:
     if kind == "utf16":
         return text.encode("utf-16")
     if kind == "latin1":
-        return ("Note de la Direction d'Europe, Paris\n\n" + text).encode("cp1252", "replace")
+        return ("Note de la Direction d'Europe, Paris, le 3 février\n\n" + text).encode(
+            "cp1252", "replace"
+        )
     if kind == "binary":
         return b"%PDF-1.4\n\x00\x00\x01" + text.encode("utf-8")[:200]
     return ("Minister’s note\n\n" + text).encode("utf-8").decode("cp1252", "replace").encode()
