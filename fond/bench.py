@@ -98,8 +98,16 @@ def _run_build(corpus: Path, out: Path, args: argparse.Namespace) -> tuple[dict,
 
     def sample() -> None:
         nonlocal peak
+        started, reported = time.monotonic(), time.monotonic()
         while not done.is_set():
             peak = max(peak, _tree_rss(child.pid))
+            if time.monotonic() - reported > 60:  # long runs: say how it goes
+                reported = time.monotonic()
+                print(
+                    f"\nbench: {corpus.name}: {reported - started:,.0f} s,"
+                    f" peak RSS so far {peak / 2**20:,.0f} MB",
+                    file=sys.stderr,
+                )
             done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -125,7 +133,7 @@ def _child(argv: list[str]) -> int:
             workers=int(workers),
             engine=engine,
             batch_size=int(batch_size),
-            progress=False,
+            progress=True,
         )
     )
     Path(result_file).write_text(

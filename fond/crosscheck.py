@@ -82,27 +82,32 @@ class CrossCheck:
                 )
             )
         for kind in ("text", "doc"):
-            for shorter, longer, place in db.execute(
-                "SELECT a.iri, b.iri, b.place FROM defs a JOIN defs b"
-                " ON b.iri > a.iri || '/' AND b.iri < a.iri || '0'"
-                " WHERE a.kind = ? AND b.kind = ?",
-                (kind, kind),
+            # Sorted, a path-prefix of an id comes before it, and every id in between shares
+            # that prefix: one scan with a stack of open prefixes finds them all.
+            stack: list[str] = []
+            for iri, place in db.execute(
+                "SELECT iri, place FROM defs WHERE kind = ? ORDER BY iri", (kind,)
             ):
-                out.append(
-                    (
-                        row(
-                            longer,
-                            "",
-                            CHECK,
-                            FOND + "UniqueNodeConstraint",
-                            shorter,
-                            f"Its id extends the id of {shorter}, so both mint the same IRIs"
-                            " for their parts. Fix: rename one file or set a distinct `id`"
-                            " in its catalogue record.",
-                        ),
-                        place,
+                while stack and not iri.startswith(stack[-1] + "/") and iri != stack[-1]:
+                    stack.pop()
+                if stack and iri != stack[-1]:
+                    out.append(
+                        (
+                            row(
+                                iri,
+                                "",
+                                CHECK,
+                                FOND + "UniqueNodeConstraint",
+                                stack[-1],
+                                f"Its id extends the id of {stack[-1]}, so both mint the same"
+                                " IRIs for their parts. Fix: rename one file or set a distinct"
+                                " `id` in its catalogue record.",
+                            ),
+                            place,
+                        )
                     )
-                )
+                if not stack or iri != stack[-1]:
+                    stack.append(iri)
         for s, p, o, place in db.execute(
             "SELECT s, p, o, place FROM links WHERE o NOT IN (SELECT iri FROM defs)"
         ):

@@ -120,6 +120,7 @@ class WorkIndex:
             containment = shared / max(1, sizes[shorter])
             if containment >= MIN_CONTAINMENT:
                 pairs.append((shorter, longer, round(containment, 3)))
+        by_text = {frozenset(p[:2]) for p in pairs}  # a pair joined by shared text already
         for key, ids in self.db.execute(
             "SELECT tkey, GROUP_CONCAT(id, '\n') FROM texts WHERE tkey IS NOT NULL"
             " GROUP BY tkey HAVING COUNT(*) > 1"
@@ -130,7 +131,10 @@ class WorkIndex:
                     wa = {h for (h,) in self.db.execute("SELECT h FROM words WHERE id = ?", (a,))}
                     wb = {h for (h,) in self.db.execute("SELECT h FROM words WHERE id = ?", (b,))}
                     jaccard = len(wa & wb) / max(1, len(wa | wb))
-                    if jaccard >= MIN_TRANSLATION_JACCARD:
+                    # One overlap per pair of texts: a second value for the same pair (the
+                    # excerpt of a letter also shares its date, type and author) would give
+                    # its overlap node two containments.
+                    if jaccard >= MIN_TRANSLATION_JACCARD and frozenset((a, b)) not in by_text:
                         pairs.append((a, b, round(jaccard, 3)))
             del key
         return sorted(set(pairs))
