@@ -127,6 +127,8 @@ class Unit:
 
 @dataclass
 class BatchJob:
+    """A batch of texts to process, with all a worker needs (plain values, picklable)."""
+
     index: int
     units: list[Unit]
     base: str
@@ -137,6 +139,8 @@ class BatchJob:
 
 @dataclass
 class BatchResult:
+    """What a batch hands back: small, so that the main process stays cheap and flat."""
+
     index: int
     fragment: Fragment
     shared: list[str]
@@ -199,6 +203,8 @@ def _type_lines(base: str) -> tuple[str, ...]:
 
 
 def entity_lines(resolutions: list[Resolution], base: str, gazetteer: Gazetteer) -> list[str]:
+    """Lines of the entities a batch references (and of ambiguous names' candidates): SHACL
+    needs them beside the documents, and the shared block collects them once."""
     lines: list[str] = []
     seen: set[str] = set()
     for r in resolutions:
@@ -439,6 +445,8 @@ class SharedJob:
 
 @dataclass
 class SharedResult:
+    """A rendered chunk of the shared block, with its SHACL results."""
+
     fragment: Fragment
     results: list[tuple[ResultRow, str]]
     timings: dict[str, float] = field(default_factory=dict)

@@ -201,6 +201,7 @@ def _table(size: int, r: dict, peak: int, floor: float) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Generate (once), build and measure each size; print the table for the README."""
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     folder = args.dir
     folder.mkdir(parents=True, exist_ok=True)

@@ -49,10 +49,12 @@ class CrossCheck:
         )
 
     def add(self, defines: list[tuple[str, str, str]], links: list[tuple]) -> None:
+        """A batch's described texts and documents, and its links to texts and documents."""
         self.db.executemany("INSERT INTO defs VALUES (?,?,?)", defines)
         self.db.executemany("INSERT INTO links VALUES (?,?,?,?)", links)
 
     def results(self, base: str) -> list[tuple[ResultRow, str]]:
+        """Violations of the cross-document constraints, as report rows with their file."""
         db = self.db
         db.executescript(
             "CREATE INDEX defs_iri ON defs(iri); CREATE INDEX links_o ON links(o, p);"

@@ -33,6 +33,7 @@ class Engine:
     writes_parts = False  # whether batches write part files instead of returning bytes
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any], window: int = 0) -> Iterator:
+        """``fn`` over ``items``, results in input order, at most ``window`` in flight."""
         for item in items:
             yield fn(item)
 

@@ -172,6 +172,7 @@ class Fragment:
 
     @staticmethod
     def join(fragments: list[Fragment]) -> Fragment:
+        """Consecutive blocks as one fragment: the same bytes as appending them one by one."""
         classes: dict[str, int] = {}
         for f in fragments:
             for key, n in f.classes.items():
@@ -198,6 +199,7 @@ class Fragment:
         )
 
     def read(self, suffix: str) -> bytes:
+        """The bytes of one format (".nt", ".ttl", ".jsonld"), from memory or a part file."""
         if self.part is None:
             return {".nt": self.nt, ".ttl": self.ttl, ".jsonld": self.jsonld}[suffix]
         return Path(self.part + suffix).read_bytes()
@@ -304,6 +306,7 @@ class DumpWriter:
             self.classes[key] = self.classes.get(key, 0) + n
 
     def sizes(self) -> dict[str, int]:
+        """Bytes written to each dump (for the DCAT distributions)."""
         return dict(self.bytes)
 
     def checksums(self) -> dict[str, str]:

@@ -80,6 +80,7 @@ class Tables:
 
 @lru_cache(maxsize=1)
 def tables() -> Tables:
+    """The names the aligner knows, so that generated texts exercise real alignment."""
     with (TABLES / "demonyms.csv").open(encoding="utf-8", newline="") as f:
         states = tuple((r["demonym"], r["name"]) for r in csv.DictReader(f))
     historical, people, organizations = [], [], []
@@ -98,6 +99,8 @@ def tables() -> Tables:
 
 @dataclass
 class Person:
+    """A person as a text names them: in full, with initials, by surname."""
+
     full: str  # "Pavel Volkov"
     short: str  # "P. Volkov"
     surname: str
@@ -541,6 +544,7 @@ def render(seed: int, index: int) -> tuple[str, bytes, str | None]:
 
 
 def replace_paragraphs(s: Spec, paragraphs: list[str]) -> Spec:
+    """The same document with other paragraphs: an excerpt keeps its original's words."""
     return Spec(**{**s.__dict__, "paragraphs": paragraphs})
 
 
