@@ -43,7 +43,14 @@ class Engine:
     def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop at once, dropping work in flight (a failed or interrupted build)."""
         self.close()
 
 
@@ -70,6 +77,10 @@ class Processes(Engine):
 
     def close(self) -> None:
         self.pool.close()
+        self.pool.join()
+
+    def abort(self) -> None:
+        self.pool.terminate()
         self.pool.join()
 
 
