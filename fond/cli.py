@@ -91,7 +91,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     rel.set_defaults(run=run_reliability)
 
-    for name in ("evaluate", "query", "serve", "load"):
+    for name in ("evaluate", "query", "serve", "load", "synth", "bench"):
         try:
             module = __import__(f"fond.{name}", fromlist=["add_subcommand"])
         except ImportError:
@@ -123,6 +123,25 @@ def _add_build_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--batch-size", type=int, default=20, help="texts per validation batch (default: 20)"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="where batches run: local worker processes, or a Dask cluster (pip install"
+        " -e '.[dask]'); the dumps are the same",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: a running scheduler (tcp://host:8786); default: a local"
+        " cluster of --workers processes",
+    )
+    parser.add_argument(
+        "--shacl",
+        choices=["turbo", "pyshacl"],
+        default="turbo",
+        help="SHACL engine: pyshacl-turbo (default, same report) or pySHACL (the reference)",
     )
     parser.add_argument(
         "--strict",
@@ -166,8 +185,11 @@ def _run_build(args: argparse.Namespace) -> int:
         strict=args.strict,
         batch_size=max(1, args.batch_size),
         progress=not args.no_progress,
+        engine=args.engine,
+        address=args.scheduler,
+        shacl=args.shacl,
     )
-    if workers > 1 and len(list(args.corpus.rglob("*.txt"))) < 40:
+    if args.engine == "local" and workers > 1 and _fewer_files(args.corpus, 40):
         options.workers = 1  # starting processes costs more than a small corpus
     result = build(options)
     print(summary(result, args.out))
@@ -177,6 +199,13 @@ def _run_build(args: argparse.Namespace) -> int:
     if result.skipped:
         return 4
     return 0
+
+
+def _fewer_files(corpus: Path, limit: int) -> bool:
+    """Whether the corpus has fewer than ``limit`` texts (without listing a large one)."""
+    if not corpus.is_dir():
+        return True
+    return all(n < limit for n, _ in enumerate(corpus.rglob("*.txt"), start=1))
 
 
 def summary(result, out: Path) -> str:  # noqa: ANN001 - BuildResult
@@ -194,8 +223,9 @@ def summary(result, out: Path) -> str:  # noqa: ANN001 - BuildResult
         lines.append(f"skipped:   {message}")
     for message in result.read_warnings[:20]:
         lines.append(f"warning:   {message}")
-    if len(result.read_warnings) > 20:
-        lines.append(f"warning:   ... and {len(result.read_warnings) - 20} more")
+    total = max(len(result.read_warnings), getattr(result, "read_warning_count", 0))
+    if total > 20:
+        lines.append(f"warning:   ... and {total - 20} more")
     lines.append(
         "dumps:     "
         + (f"written to {out}" if result.published else "NOT written (previous dumps kept)")

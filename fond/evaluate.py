@@ -164,7 +164,7 @@ def _entity_key(entity_id: str, gazetteer: Gazetteer) -> str:
 
 
 def evaluate_set(corpus: Path, expectations: Path, gazetteer: Gazetteer) -> list[DocumentScore]:
-    from fond.pipeline import Unit, align_unit
+    from fond.batch import align_unit
 
     texts = sorted(
         p for p in corpus.glob("*.txt") if (expectations / f"{p.stem}.expected.toml").exists()
@@ -183,7 +183,7 @@ def evaluate_set(corpus: Path, expectations: Path, gazetteer: Gazetteer) -> list
         text_id = path.stem
         link = links.get(text_id)
         members = [records[m] for m in (link.text_ids if link else [text_id])]
-        aligned, _, _ = align_unit(Unit(text_id, members, link), gazetteer)
+        aligned, _ = align_unit(text_id, members, link, gazetteer)
         record, work = aligned.record, aligned.work
         score = DocumentScore(path.stem)
         date = work.date.value if work.date else None
@@ -211,7 +211,13 @@ def evaluate_set(corpus: Path, expectations: Path, gazetteer: Gazetteer) -> list
             True if (record.is_excerpt and record.is_excerpt.value) else None,
             lambda a, b: a == b,
         )
-        work_links = aligned.work_agents
+        # The work's people are merged by the text that describes the work (its first version).
+        primary_id = min(m.text_id for m in members)
+        work_links = (
+            aligned.work_agents
+            if primary_id == text_id
+            else align_unit(primary_id, members, link, gazetteer)[0].work_agents
+        )
         text_links = aligned.agents
         for role_field in ROLES:
             role = ROLE_OF[role_field]

@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +38,7 @@ from mappings.errors import InputError
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+FOND_NS = "https://w3id.org/fond/ns#"
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +52,8 @@ class _Compactor:
     def __init__(self, context: dict[str, Any]) -> None:
         self.prefixes: list[tuple[str, str]] = []
         self.terms: dict[str, tuple[str, str | None]] = {}  # predicate IRI -> (term, coercion)
+        self._compacted: dict[str, str] = {}  # IRI -> compact IRI (predicates, classes, types)
+        self._plans: dict[tuple[str, str | None], tuple[str, Any]] = {}
         for key, value in context.items():
             if key.startswith("@"):
                 continue
@@ -73,6 +77,12 @@ class _Compactor:
         return curie
 
     def compact(self, iri: str) -> str:
+        found = self._compacted.get(iri)
+        if found is None:
+            found = self._compacted[iri] = self._compact(iri)
+        return found
+
+    def _compact(self, iri: str) -> str:
         for key, ns in self.prefixes:
             if iri.startswith(ns) and len(iri) > len(ns):
                 local = iri[len(ns) :]
@@ -92,39 +102,157 @@ class _Compactor:
             return obj.value
         return {"@value": obj.value, "@type": self.compact(datatype)}
 
+    def _decide(self, predicate: str, is_iri: bool, datatype: str | None) -> tuple[str, Any]:
+        """The key and coercion for a predicate and kind of value (a term only if it fits)."""
+        term = self.terms.get(predicate)
+        if term is not None:
+            name, coercion = term
+            fits = (coercion == "@id") == is_iri or coercion is None
+            if fits and not (not is_iri and coercion not in (None, datatype)):
+                return name, coercion
+        return self.compact(predicate), None
+
     def node(self, subject: str, triples: list[Triple]) -> dict[str, Any]:
         out: dict[str, Any] = {"@id": subject}
         types: list[str] = []
-        values: dict[str, list[Any]] = defaultdict(list)
+        values: dict[str, list[Any]] = {}
+        plans = self._plans
         for t in triples:
+            obj = t.object
             predicate = t.predicate.value
-            if predicate == RDF_TYPE and isinstance(t.object, NamedNode):
-                types.append(self.compact(t.object.value))
+            is_iri = isinstance(obj, NamedNode)
+            if is_iri and predicate == RDF_TYPE:
+                types.append(self.compact(obj.value))
                 continue
-            term = self.terms.get(predicate)
-            if term is not None:
-                name, coercion = term
-                fits = (coercion == "@id") == isinstance(t.object, NamedNode) or coercion is None
-                if fits and not (
-                    isinstance(t.object, Literal)
-                    and coercion not in (None, t.object.datatype.value)
-                ):
-                    values[name].append(self.value(t.object, coercion))
-                    continue
-            values[self.compact(predicate)].append(self.value(t.object, None))
+            key = (predicate, None if is_iri else obj.datatype.value)
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = self._decide(predicate, is_iri, key[1])
+            name, coercion = plan
+            found = values.get(name)
+            if found is None:
+                values[name] = [self.value(obj, coercion)]
+            else:
+                found.append(self.value(obj, coercion))
         if types:
             out["@type"] = sorted(types) if len(types) > 1 else types[0]
         for key in sorted(values):
-            items = sorted(
-                values[key], key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
-            )
-            out[key] = items[0] if len(items) == 1 else items
+            items = values[key]
+            if len(items) == 1:
+                out[key] = items[0]
+            else:
+                out[key] = sorted(
+                    items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+                )
         return out
 
 
 def parse_block(lines: list[str]) -> list[Triple]:
     data = "".join(lines).encode("utf-8")
     return list(parse(input=data, format=RdfFormat.N_TRIPLES))
+
+
+@lru_cache(maxsize=1)
+def _compactor() -> _Compactor:
+    return _Compactor(context_document()["@context"])
+
+
+@dataclass
+class Fragment:
+    """A block (or a batch of blocks) rendered in the three dump formats, ready to append.
+
+    Rendering is the costly part of writing the dumps, so it happens in the workers; the
+    main process only appends bytes, in order. ``part`` names part files on disk instead of
+    bytes in memory (a distributed engine's workers write them; the final step merges).
+    """
+
+    nt: bytes = b""
+    ttl: bytes = b""
+    jsonld: bytes = b""  # nodes, each indented, joined by ",\n"
+    triples: int = 0
+    subjects: int = 0
+    classes: dict[str, int] = field(default_factory=dict)
+    part: str | None = None
+
+    @staticmethod
+    def join(fragments: list[Fragment]) -> Fragment:
+        """Consecutive blocks as one fragment: the same bytes as appending them one by one."""
+        classes: dict[str, int] = {}
+        for f in fragments:
+            for key, n in f.classes.items():
+                classes[key] = classes.get(key, 0) + n
+        return Fragment(
+            b"".join(f.nt for f in fragments),
+            b"".join(f.ttl for f in fragments),
+            b",\n".join(f.jsonld for f in fragments if f.jsonld),
+            sum(f.triples for f in fragments),
+            sum(f.subjects for f in fragments),
+            classes,
+        )
+
+    def to_parts(self, folder: Path, index: int) -> Fragment:
+        """Write the three formats as part files; return the fragment without its bytes."""
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = folder / f"part-{index:07d}"
+        for suffix, data in ((".nt", self.nt), (".ttl", self.ttl), (".jsonld", self.jsonld)):
+            tmp = stem.with_suffix(suffix + ".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, stem.with_suffix(suffix))
+        return Fragment(
+            triples=self.triples, subjects=self.subjects, classes=self.classes, part=str(stem)
+        )
+
+    def read(self, suffix: str) -> bytes:
+        """The bytes of one format (".nt", ".ttl", ".jsonld"), from memory or a part file."""
+        if self.part is None:
+            return {".nt": self.nt, ".ttl": self.ttl, ".jsonld": self.jsonld}[suffix]
+        return Path(self.part + suffix).read_bytes()
+
+    def discard_parts(self) -> None:
+        if self.part is not None:
+            for suffix in (".nt", ".ttl", ".jsonld"):
+                Path(self.part + suffix).unlink(missing_ok=True)
+
+
+def render_block(
+    lines: list[str], triples: list[Triple] | None, prefixes: dict[str, str]
+) -> Fragment:
+    """One block of canonical N-Triples lines (sorted, no duplicates) in the three formats.
+
+    ``triples`` are the same statements as pyoxigraph terms, in the same order (the mapper
+    has them; None parses the lines again).
+    """
+    if not lines:
+        return Fragment()
+    if triples is None:
+        triples = parse_block(lines)
+    turtle = serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes)
+    assert turtle is not None
+    # Our own sorted prefix header, once, by the writer: the serializer's is not part of its
+    # contract.
+    body = b"\n".join(line for line in turtle.split(b"\n") if not line.startswith(b"@prefix "))
+    by_subject: dict[str, list[Triple]] = defaultdict(list)
+    classes: dict[str, int] = {}
+    for t in triples:
+        by_subject[t.subject.value].append(t)
+        if t.predicate.value == RDF_TYPE:
+            cls = t.object.value
+            if cls.startswith(FOND_NS):
+                classes[cls] = classes.get(cls, 0) + 1
+    compactor = _compactor()
+    nodes = []
+    for subject in sorted(by_subject):
+        node = compactor.node(subject, by_subject[subject])
+        text = json.dumps(node, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+        nodes.append(b"  " + text.encode("utf-8"))
+    return Fragment(
+        "".join(lines).encode("utf-8"),
+        body.strip(b"\n") + b"\n",
+        b",\n".join(nodes),
+        len(lines),
+        len(by_subject),
+        classes,
+    )
 
 
 class DumpWriter:
@@ -136,45 +264,61 @@ class DumpWriter:
         self.nt: IO[bytes] = open(folder / "dataset.nt", "wb")  # noqa: SIM115 - closed in close()
         self.ttl: IO[bytes] = open(folder / "dataset.ttl", "wb")  # noqa: SIM115
         self.jsonld: IO[bytes] = open(folder / "dataset.jsonld", "wb")  # noqa: SIM115
-        self.compactor = _Compactor(context_document()["@context"])
+        self.digests = {
+            name: hashlib.sha256() for name in ("dataset.nt", "dataset.ttl", "dataset.jsonld")
+        }
+        self.bytes = dict.fromkeys(self.digests, 0)
         self.triples = 0
-        self.subjects: set[str] = set()
+        self.subjects = 0
+        self.classes: dict[str, int] = {}
         self._first_ttl = True
         self._first_node = True
         header = json.dumps(
             {"@context": context_document()["@context"]}, indent=1, ensure_ascii=False
         )
-        self.jsonld.write(header[:-2].encode("utf-8") + b',\n "@graph": [\n')
+        self._write("dataset.jsonld", header[:-2].encode("utf-8") + b',\n "@graph": [\n')
+
+    def _write(self, name: str, data: bytes) -> None:
+        """Append, hashing as we go: the checksums cost no second read of the dumps."""
+        {"dataset.nt": self.nt, "dataset.ttl": self.ttl, "dataset.jsonld": self.jsonld}[name].write(
+            data
+        )
+        self.digests[name].update(data)
+        self.bytes[name] += len(data)
 
     def write_block(self, lines: list[str]) -> None:
         """One block of canonical N-Triples lines (sorted, no duplicates)."""
-        if not lines:
+        self.write_fragment(render_block(lines, None, self.prefixes))
+
+    def write_fragment(self, fragment: Fragment) -> None:
+        """Append a rendered block or batch (bytes or part files), in order."""
+        if not fragment.triples:
             return
-        self.nt.write("".join(lines).encode("utf-8"))
-        self.triples += len(lines)
-        triples = parse_block(lines)
-        turtle = serialize(triples, format=RdfFormat.TURTLE, prefixes=self.prefixes)
-        assert turtle is not None
-        # Our own sorted prefix header, once: the serializer's order is not part of its contract.
-        body = b"\n".join(line for line in turtle.split(b"\n") if not line.startswith(b"@prefix "))
+        self._write("dataset.nt", fragment.read(".nt"))
         if self._first_ttl:
             header = "".join(f"@prefix {k}: <{v}> .\n" for k, v in sorted(self.prefixes.items()))
-            self.ttl.write(header.encode("utf-8") + b"\n")
+            self._write("dataset.ttl", header.encode("utf-8") + b"\n")
             self._first_ttl = False
-        self.ttl.write(body.strip(b"\n") + b"\n")
-        by_subject: dict[str, list[Triple]] = defaultdict(list)
-        for t in triples:
-            by_subject[t.subject.value].append(t)
-        for subject in sorted(by_subject):
-            node = self.compactor.node(subject, by_subject[subject])
-            text = json.dumps(node, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
-            self.jsonld.write(
-                ("" if self._first_node else ",\n").encode("utf-8") + b"  " + text.encode("utf-8")
-            )
-            self._first_node = False
+        self._write("dataset.ttl", fragment.read(".ttl"))
+        self._write(
+            "dataset.jsonld", (b"" if self._first_node else b",\n") + fragment.read(".jsonld")
+        )
+        self._first_node = False
+        self.triples += fragment.triples
+        self.subjects += fragment.subjects
+        for key, n in fragment.classes.items():
+            self.classes[key] = self.classes.get(key, 0) + n
+
+    def sizes(self) -> dict[str, int]:
+        """Bytes written to each dump (for the DCAT distributions)."""
+        return dict(self.bytes)
+
+    def checksums(self) -> dict[str, str]:
+        """SHA-256 of each dump, as sha256_of would give after close()."""
+        return {name: digest.hexdigest() for name, digest in self.digests.items()}
 
     def close(self) -> None:
-        self.jsonld.write(b"\n ]\n}\n")
+        self._write("dataset.jsonld", b"\n ]\n}\n")
         for f in (self.nt, self.ttl, self.jsonld):
             f.flush()
             os.fsync(f.fileno())

@@ -86,7 +86,7 @@ def results_of(report: Graph) -> list[ResultRow]:
     return sorted(set(rows))
 
 
-def validate_graph(data: Graph) -> list[ResultRow]:
+def validate_graph(data: Graph, use_shapes: list[str] | None = None) -> list[ResultRow]:
     """All SHACL results for a graph (empty list: conforms, nothing to report)."""
     _, report, _ = validate(
         data,
@@ -96,14 +96,74 @@ def validate_graph(data: Graph) -> list[ResultRow]:
         allow_infos=True,
         allow_warnings=True,
         advanced=True,
+        use_shapes=use_shapes,
     )
     return results_of(report)
+
+
+def _shapes_except(skip: frozenset[str]) -> list[str] | None:
+    return _shapes_except_for(skip, os.environ.get("FOND_SHAPES", ""))
+
+
+@lru_cache(maxsize=8)
+def _shapes_except_for(skip: frozenset[str], extra: str) -> list[str] | None:
+    if not skip:
+        return None
+    named = {
+        str(s) for s in shapes_graph().subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)
+    }
+    return sorted(s for s in named if s not in skip)
 
 
 def validate_ntriples(lines: Iterable[str]) -> list[ResultRow]:
     graph = Graph()
     graph.parse(data="".join(lines), format="nt")
     return validate_graph(graph)
+
+
+ENGINES = ("turbo", "pyshacl")
+
+
+def _turbo():  # noqa: ANN202 - pyshacl_turbo.CompiledShapes, an optional dependency
+    return _turbo_for(os.environ.get("FOND_SHAPES", ""))
+
+
+@lru_cache(maxsize=4)
+def _turbo_for(extra: str):  # noqa: ANN202
+    """The shapes (with a collection's own) compiled once per process by pyshacl-turbo
+    (None when not installed)."""
+    try:
+        import pyshacl_turbo
+    except ImportError:
+        return None
+    return pyshacl_turbo.compile_shapes(shapes_graph(), advanced=True)
+
+
+def validate_text(
+    data: str, engine: str = "turbo", skip: frozenset[str] = frozenset()
+) -> list[ResultRow]:
+    """SHACL results for N-Triples text: pyshacl-turbo (Rust) when installed, else pySHACL.
+
+    Both give the same rows on our shapes (tests compare them on the fixtures and on a
+    synthetic corpus); pySHACL stays the reference. The text goes to the Rust engine as
+    is, without building an rdflib graph, which is most of pySHACL's cost. ``skip`` names
+    node shapes to leave out (a caller that checks those nodes elsewhere).
+    """
+    use_shapes = _shapes_except(skip)
+    compiled = _turbo() if engine == "turbo" else None
+    if compiled is None:
+        graph = Graph()
+        graph.parse(data=data, format="nt")
+        return validate_graph(graph, use_shapes)
+    from pyshacl_turbo import Input
+
+    _, report, _ = compiled.validate(
+        Input(data, "nt", None, {}),
+        allow_infos=True,
+        allow_warnings=True,
+        use_shapes=use_shapes,
+    )
+    return results_of(report)
 
 
 def conforms(rows: Iterable[ResultRow]) -> bool:

@@ -14,8 +14,9 @@ from unittest import mock
 
 import pytest
 
+import fond.batch as batch
+import fond.engines as engines
 import fond.export as export
-import fond.pipeline as pipeline
 from fond.reliability.checks import (
     SEARCH_ANSWER,
     ScriptedServer,
@@ -125,7 +126,7 @@ def test_workers_end_with_the_build() -> None:
     if build == 0:
         worker = os.fork()
         if worker == 0:
-            pipeline._die_with_parent(os.getppid())
+            engines._die_with_parent(os.getppid())
             time.sleep(30)
             os._exit(0)
         os.write(write, str(worker).encode())
@@ -156,7 +157,7 @@ def test_a_bug_exits_5_and_keeps_the_previous_dumps(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline, "map_text", broken)
+    monkeypatch.setattr(batch, "map_text", broken)
     code, _, stderr = run_cli(build_argv(corpus, out, "--workers", "1"))
     assert code == 5  # not 1, which means "does not conform"
     assert "RuntimeError: simulated bug" in stderr and "internal error" in stderr

@@ -335,8 +335,8 @@ def case_lock_and_bug(tmp: Path, report: Report) -> None:
     tmp.mkdir(parents=True, exist_ok=True)
     from unittest import mock
 
+    import fond.batch as batch
     import fond.export as export
-    import fond.pipeline as pipeline
 
     corpus, out = tmp / "lock-corpus", tmp / "lock-out"
     make_corpus(corpus, 3, seed=5, extras=False)
@@ -358,7 +358,7 @@ def case_lock_and_bug(tmp: Path, report: Report) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("simulated bug in the map stage")
 
-    with mock.patch.object(pipeline, "map_text", broken):
+    with mock.patch.object(batch, "map_text", broken):
         code, _, stderr = run_cli(build_argv(corpus, out, "--workers", "1"))
     report.add(
         "a bug (an unexpected exception) in the middle of a build",

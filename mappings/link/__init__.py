@@ -120,17 +120,25 @@ class WorkIndex:
             containment = shared / max(1, sizes[shorter])
             if containment >= MIN_CONTAINMENT:
                 pairs.append((shorter, longer, round(containment, 3)))
+        by_text = {frozenset(p[:2]) for p in pairs}  # a pair joined by shared text already
+        self.db.execute("CREATE INDEX IF NOT EXISTS words_id ON words(id)")  # else a scan per text
         for key, ids in self.db.execute(
             "SELECT tkey, GROUP_CONCAT(id, '\n') FROM texts WHERE tkey IS NOT NULL"
             " GROUP BY tkey HAVING COUNT(*) > 1"
         ):
             members = sorted(ids.split("\n"))
+            words = {
+                m: {h for (h,) in self.db.execute("SELECT h FROM words WHERE id = ?", (m,))}
+                for m in members
+            }
             for i, a in enumerate(members):
                 for b in members[i + 1 :]:
-                    wa = {h for (h,) in self.db.execute("SELECT h FROM words WHERE id = ?", (a,))}
-                    wb = {h for (h,) in self.db.execute("SELECT h FROM words WHERE id = ?", (b,))}
+                    wa, wb = words[a], words[b]
                     jaccard = len(wa & wb) / max(1, len(wa | wb))
-                    if jaccard >= MIN_TRANSLATION_JACCARD:
+                    # One overlap per pair of texts: a second value for the same pair (the
+                    # excerpt of a letter also shares its date, type and author) would give
+                    # its overlap node two containments.
+                    if jaccard >= MIN_TRANSLATION_JACCARD and frozenset((a, b)) not in by_text:
                         pairs.append((a, b, round(jaccard, 3)))
             del key
         return sorted(set(pairs))
@@ -157,6 +165,9 @@ class WorkIndex:
             if work in by_pin and find(by_pin[work]) != root:
                 parent[max(root, find(by_pin[work]))] = min(root, find(by_pin[work]))
             by_pin.setdefault(work, text_id)
+        by_root: dict[str, list[tuple[str, str, float]]] = {}  # pairs of each cluster, in order
+        for pair in pairs:
+            by_root.setdefault(find(pair[0]), []).append(pair)
         clusters: dict[str, list[str]] = {}
         for text_id in {x for pair in pairs for x in pair[:2]} | set(pinned):
             clusters.setdefault(find(text_id), []).append(text_id)
@@ -170,7 +181,7 @@ class WorkIndex:
                     f" records pin different works ({', '.join(works)}); make them agree"
                 )
             work_id = works[0] if works else members[0]
-            overlap = tuple(p for p in pairs if p[0] in members)
+            overlap = tuple(by_root.get(find(members[0]), ()))
             link = WorkLink(work_id, tuple(members), overlap)
             for m in members:
                 out[m] = link
