@@ -31,6 +31,8 @@ from pathlib import Path
 
 from mappings.records import DateValue
 
+HAS_DIGIT = re.compile(r"\d")
+
 TABLES = Path(__file__).resolve().parent.parent / "tables"
 MIN_YEAR, MAX_YEAR = 1000, 2100
 SEASONS = {
@@ -355,8 +357,15 @@ def _date_time_group(text: str) -> DateValue | None:
 
 def parse_date(text: str) -> DateValue | None:
     """One date expression -> DateValue, or None if it is not a date Fond can bound."""
-    if not isinstance(text, str) or len(text) > 120:
+    # Most candidates the layout and field rules try are not dates; every date Fond can
+    # bound has a digit in it, and a text repeats its dates, so both checks pay.
+    if not isinstance(text, str) or len(text) > 120 or not HAS_DIGIT.search(text):
         return None
+    return _parse_date(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(text: str) -> DateValue | None:
     cable = _date_time_group(text)
     if cable is not None:
         return cable
