@@ -104,10 +104,19 @@ class LocalEntity:
 class _Builder:
     def __init__(self) -> None:
         self.triples: list[Triple] = []
+        # A document names the same few subjects, predicates and classes hundreds of times;
+        # pyoxigraph checks an IRI each time a NamedNode is made, so make each one once.
+        self._nodes: dict[str, NamedNode] = {}
+
+    def node(self, iri: str) -> NamedNode:
+        made = self._nodes.get(iri)
+        if made is None:
+            made = self._nodes[iri] = NamedNode(iri)
+        return made
 
     def add(self, s: str, p: str, o: NamedNode | Literal | str) -> None:
-        obj = NamedNode(o) if isinstance(o, str) else o
-        self.triples.append(Triple(NamedNode(s), NamedNode(p), obj))
+        obj = self.node(o) if isinstance(o, str) else o
+        self.triples.append(Triple(self.node(s), self.node(p), obj))
 
     def typed(self, s: str, *classes: str) -> None:
         for c in classes:
