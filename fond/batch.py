@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from fond.curation import extraction_rows
 from fond.export import Fragment, render_block
 from fond.validate import ResultRow, validate_text
 from mappings.align import align_agents, find_mentions, resolve_name
@@ -164,6 +165,7 @@ class BatchResult:
     works: int = 0
     texts: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    extraction: list[list[str]] = field(default_factory=list)  # extraction-report rows
 
 
 def _suppressed(record: TextRecord) -> frozenset[str]:
@@ -271,6 +273,7 @@ def process_batch(job: BatchJob) -> BatchResult:
     works = 0
     where_of: dict[str, str] = {}
     stubs: list[str] = []
+    extraction: list[list[str]] = []
     for unit in job.units:
         records = [pickle.loads(b) for b in unit.blobs]
         aligned, per_mentions = align_unit(unit.text_id, records, unit.link, gazetteer)
@@ -325,7 +328,9 @@ def process_batch(job: BatchJob) -> BatchResult:
             )
         )
         clock.lap("map")
-        fragments.append(render_block(own, [by_line[line] for line in own], PREFIXES))
+        own_triples = [by_line[line] for line in own]
+        fragments.append(render_block(own, own_triples, PREFIXES))
+        extraction.extend(extraction_rows(own_triples))
         clock.lap("export")
     ents = entity_lines(resolutions, job.base, gazetteer)
     shared.extend(ents)
@@ -355,6 +360,7 @@ def process_batch(job: BatchJob) -> BatchResult:
         works,
         len(job.units),
         clock.times,
+        extraction,
     )
 
 

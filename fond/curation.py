@@ -1,7 +1,9 @@
 """The extraction report: per document, what Fond states, from where, with what confidence.
 
-Read from the N-Triples dump (the evidence nodes), so it shows exactly what was published:
-one row per statement with its origin (catalogue record or extraction), the rule, the
+Made from the published evidence nodes, so it shows exactly what was published: the build
+computes the rows of each text's block in the worker that renders the block
+(``extraction_rows``), and ``extraction_report`` reads them back from an N-Triples dump. One
+row per statement with its origin (catalogue record or extraction), the rule, the
 confidence and the supporting text span. A curator reads it to decide what to override in a
 catalogue record.
 """
@@ -13,7 +15,7 @@ import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, parse
+from pyoxigraph import RdfFormat, Triple, parse
 
 FOND = "https://w3id.org/fond/ns#"
 OA = "http://www.w3.org/ns/oa#"
@@ -44,7 +46,7 @@ def _short(iri: str) -> str:
     return iri
 
 
-def _groups(path: Path) -> Iterator[dict[str, dict[str, str]]]:
+def _groups(triples: Iterable[Triple]) -> Iterator[dict[str, dict[str, str]]]:
     """Evidence nodes with their targets and selectors, one text block at a time.
 
     The dump is written block by block (a text, then its work); all nodes of one piece of
@@ -52,7 +54,7 @@ def _groups(path: Path) -> Iterator[dict[str, dict[str, str]]]:
     """
     block: dict[str, dict[str, str]] = {}
     current = None
-    for triple in parse(path=str(path), format=RdfFormat.N_TRIPLES):
+    for triple in triples:
         subject = triple.subject.value
         if "/evidence/" not in subject:
             continue
@@ -65,6 +67,21 @@ def _groups(path: Path) -> Iterator[dict[str, dict[str, str]]]:
         block.setdefault(subject, {})[triple.predicate.value] = value
     if block:
         yield block
+
+
+def extraction_rows(triples: Iterable[Triple]) -> list[list[str]]:
+    """The report's rows for a block's triples (in dump order), as lists in COLUMNS order."""
+    rows: list[list[str]] = []
+    for block in _groups(triples):
+        ordered = sorted(
+            _rows(block), key=lambda r: (r["document"], r["field"], r["value"], r["rule"])
+        )
+        rows.extend([row[c] for c in COLUMNS] for row in ordered)
+    return rows
+
+
+def _dump_triples(path: Path) -> Iterator[Triple]:
+    return parse(path=str(path), format=RdfFormat.N_TRIPLES)
 
 
 def _rows(block: dict[str, dict[str, str]]) -> Iterable[dict[str, str]]:
@@ -90,27 +107,12 @@ def _rows(block: dict[str, dict[str, str]]) -> Iterable[dict[str, str]]:
         }
 
 
-def write_extraction_report(dataset_nt: Path, out: Path) -> int:
-    """Stream the report to a CSV file in the order of the dump; returns the number of rows."""
-    count = 0
-    with out.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for block in _groups(dataset_nt):
-            rows = sorted(
-                _rows(block), key=lambda r: (r["document"], r["field"], r["value"], r["rule"])
-            )
-            writer.writerows(rows)
-            count += len(rows)
-    return count
-
-
 def extraction_report(dataset_nt: Path) -> str:
-    """The report as text (for small dumps and tests)."""
+    """The report read back from an N-Triples dump (for checks and small dumps)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for block in _groups(dataset_nt):
+    for block in _groups(_dump_triples(dataset_nt)):
         writer.writerows(
             sorted(_rows(block), key=lambda r: (r["document"], r["field"], r["value"], r["rule"]))
         )

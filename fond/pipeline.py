@@ -39,7 +39,7 @@ from pathlib import Path
 from fond.batch import BatchJob, BatchResult, SharedJob, Unit, process_shared, read_chunk
 from fond.batch import process_batch as process_batch
 from fond.crosscheck import CrossCheck
-from fond.curation import write_extraction_report
+from fond.curation import COLUMNS as EXTRACTION_COLUMNS
 from fond.describe import describe_dataset, read_collection
 from fond.engines import make_engine
 from fond.export import DumpWriter, Staging, sha256_of
@@ -354,8 +354,14 @@ def _build(options, result, iris, collection, files, staging, engine, started) -
     checks = CrossCheck(scratch / "checks.sqlite")
     alignment: dict[tuple[str, str], dict] = {}
     progress = Progress("map", result.texts, options.progress)
+    extraction_file = (staging.path / "extraction-report.csv").open(
+        "w", encoding="utf-8", newline=""
+    )
+    extraction = csv.writer(extraction_file, lineterminator="\n")
+    extraction.writerow(EXTRACTION_COLUMNS)
     for batch_result in engine.map(process_batch, batches()):
         writer.write_fragment(batch_result.fragment)
+        extraction.writerows(batch_result.extraction)
         batch_result.fragment.discard_parts()
         progress.step(batch_result.texts)
         shared.executemany(
@@ -366,6 +372,7 @@ def _build(options, result, iris, collection, files, staging, engine, started) -
         result.works += batch_result.works
         _merge_alignment(alignment, batch_result)
         _add_stages(result, batch_result.timings)
+    extraction_file.close()
     phases.lap("batches")
     # The shared block: entities, publications and document types, each written once, in
     # chunks cut between subjects (a subject's triples stay together).
@@ -373,6 +380,9 @@ def _build(options, result, iris, collection, files, staging, engine, started) -
     shared.executemany("INSERT OR IGNORE INTO s VALUES (?)", ((line,) for line in type_lines))
     status = {"Aligned": 0, "Unaligned": 0, "Ambiguous": 0}
     linked = [0]
+    # Links to Wikidata are statements about entities and document types, which all live in
+    # the shared block: collected as it streams by (sorted and unique), not re-read from the dump.
+    link_lines: list[str] = []
 
     def shared_jobs() -> Iterator[SharedJob]:
         chunk: list[str] = []
@@ -380,6 +390,8 @@ def _build(options, result, iris, collection, files, staging, engine, started) -
         n = 0
         for (line,) in shared.execute("SELECT line FROM s ORDER BY line"):
             _count_entity(line, status, linked)
+            if _is_link(line):
+                link_lines.append(line)
             subject = line.split(" ", 1)[0]
             if len(chunk) >= SHARED_CHUNK and subject != last_subject:
                 yield SharedJob(n, chunk, iris.base, options.validate, options.shacl, parts)
@@ -429,10 +441,10 @@ def _build(options, result, iris, collection, files, staging, engine, started) -
         )
         + "\n",
     )
-    write_extraction_report(staging.path / "dataset.nt", staging.path / "extraction-report.csv")
     reports = REPORTS
     if result.conforms and not (options.strict and result.skipped):
-        links_count = _write_linkset(staging.path / "dataset.nt", staging, LINKSET)
+        staging.write_text(LINKSET, "".join(link_lines))
+        links_count = len(link_lines)
         sizes = {**writer.sizes(), LINKSET: (staging.path / LINKSET).stat().st_size}
         checksums = {**writer.checksums(), LINKSET: sha256_of(staging.path / LINKSET)}
         first = store.first()
@@ -466,20 +478,14 @@ def _build(options, result, iris, collection, files, staging, engine, started) -
     return result
 
 
-def _write_linkset(dump: Path, staging: Staging, name: str) -> int:
-    """The triples linking to Wikidata items, sorted: a graph another archive can join on."""
-    links = set()
-    with dump.open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.split(" ", 2)
-            if (
-                len(parts) == 3
-                and parts[1] in LINK_PREDICATES
-                and parts[2].startswith("<http://www.wikidata.org/entity/Q")
-            ):
-                links.add(line)
-    staging.write_text(name, "".join(sorted(links)))
-    return len(links)
+def _is_link(line: str) -> bool:
+    """A triple of the Wikidata linkset: a graph another archive can join on."""
+    parts = line.split(" ", 2)
+    return (
+        len(parts) == 3
+        and parts[1] in LINK_PREDICATES
+        and parts[2].startswith("<http://www.wikidata.org/entity/Q")
+    )
 
 
 def _count_entity(line: str, status: dict[str, int], linked: list[int]) -> None:

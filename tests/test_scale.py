@@ -9,12 +9,18 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from fond.batch import read_one
+from fond.curation import extraction_report
 from fond.pipeline import BuildOptions, build, iter_corpus
 from fond.synth import BAD_SHARE, _head, _rng, generate, render
 from fond.validate import validate_ntriples, validate_text
 from tests.scale_helpers import ROOT, mixed_corpus, same_files
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LINK_PREDICATE_IRIS = {
+    "http://www.w3.org/2004/02/skos/core#exactMatch",
+    "http://www.w3.org/2004/02/skos/core#closeMatch",
+    "https://w3id.org/fond/ns#presentDayState",
+}
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +95,26 @@ def test_dumps_are_the_same_graph(built: tuple[Path, object]) -> None:
     assert {(q.subject, q.predicate, q.object) for q in from_jsonld} == {
         (t.subject, t.predicate, t.object) for t in nt
     }
+
+
+def test_reports_made_while_streaming_match_the_finished_dump(
+    built: tuple[Path, object],
+) -> None:
+    """The extraction report and the linkset are made batch by batch, never by re-reading
+    the dump: they must say what a reading of the finished dump says."""
+    out, _ = built
+    streamed = (out / "extraction-report.csv").read_text(encoding="utf-8")
+    assert streamed.count("\n") > 20
+    assert streamed == extraction_report(out / "dataset.nt")
+    links = sorted(
+        {
+            f"{t} .\n"
+            for t in parse(path=str(out / "dataset.nt"), format=RdfFormat.N_TRIPLES)
+            if t.predicate.value in LINK_PREDICATE_IRIS
+            and t.object.value.startswith("http://www.wikidata.org/entity/Q")
+        }
+    )
+    assert links and (out / "linkset.nt").read_text(encoding="utf-8") == "".join(links)
 
 
 def test_turbo_gives_pyshacl_report(
