@@ -11,6 +11,7 @@ import email.utils
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -40,10 +41,17 @@ def fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address() -> tuple[str, int]:
-    """All test servers listen on 127.0.0.1 (an ephemeral port), never on a public address."""
-    return ("127.0.0.1", 0)
+@pytest.fixture
+def httpserver() -> Iterator[HTTPServer]:
+    """A server of its own for each test, on 127.0.0.1 (an ephemeral port): these tests count
+    requests and waits, so a late request from another test's client must not reach them."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()
 
 
 def client(server: HTTPServer, slept: list[float] | None = None, **kw) -> WikidataClient:
