@@ -60,7 +60,6 @@ def fingerprint(record: TextRecord) -> Fingerprint:
     samples = sorted(h for h in shingles if h % SAMPLE_MODULUS == 0)
     if len(samples) < MIN_SHARED_SAMPLES * 2:
         samples = sorted(shingles)  # short texts: keep every shingle
-    content = sorted({_hash(w) for w in words if len(w) >= 6})
     key = None
     authors = [a for a in record.agents if a.role == "author"]
     if record.date is not None and record.document_type is not None and authors:
@@ -68,6 +67,8 @@ def fingerprint(record: TextRecord) -> Fingerprint:
         if date.earliest == date.latest:
             surname = authors[0].name.split()[-1].lower()
             key = f"{date.earliest.isoformat()}|{record.document_type.value}|{surname}"
+    # Content words only serve the translation signal, which needs a key.
+    content = sorted({_hash(w) for w in words if len(w) >= 6}) if key else []
     return Fingerprint(record.text_id, tuple(samples), tuple(content), key, record.work_id)
 
 
