@@ -143,27 +143,40 @@ def iter_corpus(corpus: Path) -> Iterator[str]:
 
 
 class Progress:
-    """A progress line on stderr for long runs (silent when not a terminal or disabled)."""
+    """Progress of a long run on stderr: a bar redrawn in place on a terminal, and a plain
+    line every LOG_EVERY seconds when stderr is a log file (so a log stays readable)."""
+
+    LOG_EVERY = 30.0
 
     def __init__(self, label: str, total: int, enabled: bool) -> None:
         self.label, self.total, self.done = label, total, 0
         self.enabled = enabled and total >= 50
+        self.terminal = sys.stderr.isatty()
         self.started = time.monotonic()
-        self.last = 0.0
+        self.last = self.started if not self.terminal else 0.0
 
     def step(self, n: int = 1) -> None:
         self.done += n
+        if not self.enabled:
+            return
         now = time.monotonic()
-        if self.enabled and (now - self.last > 0.5 or self.done == self.total):
-            self.last = now
-            rate = self.done / max(1e-6, now - self.started)
+        finished = self.done >= self.total
+        if not finished and now - self.last < (0.5 if self.terminal else self.LOG_EVERY):
+            return
+        self.last = now
+        rate = self.done / max(1e-6, now - self.started)
+        if self.terminal:
             width = 30
             filled = int(width * self.done / max(1, self.total))
             bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\r{self.label:8} [{bar}] {self.done}/{self.total}  {rate:,.0f}/s")
-            if self.done >= self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+            line = f"\r{self.label:8} [{bar}] {self.done}/{self.total}  {rate:,.0f}/s"
+            sys.stderr.write(line + ("\n" if finished else ""))
+        else:
+            share = 100 * self.done / max(1, self.total)
+            sys.stderr.write(
+                f"{self.label}: {self.done:,}/{self.total:,} ({share:.0f}%), {rate:,.0f}/s\n"
+            )
+        sys.stderr.flush()
 
 
 class RecordStore:

@@ -144,11 +144,9 @@ def align_agents(
 
 class _Tokens:
     def __init__(self, text: str) -> None:
-        self.spans: list[tuple[int, int]] = []
-        self.values: list[str] = []
-        for match in TOKEN.finditer(text):
-            self.spans.append(match.span())
-            self.values.append(_token_value(match.group()))
+        found = list(TOKEN.finditer(text))
+        self.spans: list[tuple[int, int]] = [m.span() for m in found]
+        self.values: list[str] = [_token_value(m.group()) for m in found]
         self.text = text
 
     def joinable(self, i: int) -> bool:
@@ -364,11 +362,14 @@ def find_mentions(
         if region != "furniture":
             mentions.append(Mention(start, end, text[start:end], region, resolution))  # type: ignore[arg-type]
 
-    # How many tokens from i on can still belong to one name: a name never crosses a comma.
-    run = [1] * n
-    for k in range(n - 2, -1, -1):
-        if tokens.joinable(k):
-            run[k] = run[k + 1] + 1
+    def run(i: int, cap: int) -> int:
+        """How many tokens from i on (at most cap) can still belong to one name: a name
+        never crosses a comma. Asked only where a name may start."""
+        k = i
+        while k - i + 1 < cap and k + 1 < n and tokens.joinable(k):
+            k += 1
+        return k - i + 1
+
     lengths_by_first = gazetteer.lengths_by_first
     i = 0
     while i < n:
@@ -391,8 +392,9 @@ def find_mentions(
             continue
         matched = False
         candidates = sorted({*lengths, *((4, 3, 2) if initial else ())}, reverse=True)
+        longest = run(i, candidates[0])
         for length in candidates:
-            if length > run[i] or i + length > n:
+            if length > longest or i + length > n:
                 continue
             key = tuple(values[i : i + length])
             entries = gazetteer.lookup(key)

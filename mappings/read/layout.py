@@ -65,6 +65,7 @@ CABLE_LINE = re.compile(
 )
 FIELD_ONLY = re.compile(r"^(?P<label>[A-Z][A-Za-z\- ]{1,24}?)\s*:$")
 FIELD_LINE = re.compile(r"^(?P<label>[A-Z][A-Za-z\- ]{1,24}?)\s*:\s*(?P<value>.*)$")
+BACKREFERENCE = re.compile(r"\\\d|\(\?P=")
 EDITORIAL = re.compile(r"\[[^\[\]\n]{1,300}(?:\n[^\[\]\n]{0,300}){0,2}\]")
 
 
@@ -172,7 +173,23 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+@lru_cache(maxsize=128)
+def _either(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One alternation of a rule list, to rule out a line in one search (most lines match
+    none); None where joining could change a pattern's meaning (back-references, flags)."""
+    if len(patterns) < 2 or any(BACKREFERENCE.search(p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
+        return None
+
+
 def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    """The match of the first pattern that matches the text."""
+    either = _either(patterns)
+    if either is not None and either.search(text) is None:
+        return None
     for pattern in patterns:
         found = pattern.search(text)
         if found:
