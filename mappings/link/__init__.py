@@ -20,6 +20,7 @@ depend on the order in which files are read).
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -72,6 +73,17 @@ def fingerprint(record: TextRecord) -> Fingerprint:
     return Fingerprint(record.text_id, tuple(samples), tuple(content), key, record.work_id)
 
 
+def _needed(samples: int) -> int:
+    """The fewest shared samples that make a text of this many samples contained."""
+    n = max(1, samples)
+    t = math.ceil(MIN_CONTAINMENT * n)
+    while t > 0 and (t - 1) / n >= MIN_CONTAINMENT:
+        t -= 1
+    while t / n < MIN_CONTAINMENT:
+        t += 1
+    return max(t, MIN_SHARED_SAMPLES)
+
+
 class WorkIndex:
     """An on-disk (or in-memory) index of fingerprints; ``links()`` clusters them."""
 
@@ -103,24 +115,63 @@ class WorkIndex:
         for fp in fingerprints:
             self.add(fp)
 
-    def _pairs(self) -> list[tuple[str, str, float]]:
-        self.db.execute("CREATE INDEX IF NOT EXISTS samples_h ON samples(h)")
-        rows = self.db.execute(
+    def _text_pairs(self) -> list[tuple[str, str, float]]:
+        """Pairs of texts sharing text: (shorter, longer, containment of the shorter).
+
+        Counting the samples every pair of texts shares grows with the square of the
+        postings of common (boilerplate) samples. Prefix filtering avoids that and finds the
+        same pairs: a shorter text A that shares at least T of its samples with B must share
+        one of its |A| - T + 1 rarest samples with B, so only those are looked up, and each
+        candidate is then counted exactly.
+        """
+        db = self.db
+        db.executescript(
             f"""
-            WITH common AS (SELECT h FROM samples GROUP BY h HAVING COUNT(*) <= {MAX_POSTINGS})
-            SELECT a.id, b.id, COUNT(*) FROM samples a
-              JOIN samples b ON a.h = b.h AND a.id < b.id
-             WHERE a.h IN (SELECT h FROM common)
-             GROUP BY a.id, b.id HAVING COUNT(*) >= {MIN_SHARED_SAMPLES}
+            CREATE INDEX IF NOT EXISTS samples_h ON samples(h);
+            CREATE INDEX IF NOT EXISTS samples_id ON samples(id, h);
+            DROP TABLE IF EXISTS df; DROP TABLE IF EXISTS need; DROP TABLE IF EXISTS prefix;
+            DROP TABLE IF EXISTS cand;
+            CREATE TABLE df(h INTEGER PRIMARY KEY, k INTEGER);
+            INSERT INTO df SELECT h, COUNT(*) FROM samples GROUP BY h
+                HAVING COUNT(*) BETWEEN 2 AND {MAX_POSTINGS};
+            CREATE TABLE need(id TEXT PRIMARY KEY, t INTEGER) WITHOUT ROWID;
+            """
+        )
+        sizes = dict(db.execute("SELECT id, n FROM texts"))
+        db.executemany("INSERT INTO need VALUES (?,?)", ((i, _needed(n)) for i, n in sizes.items()))
+        db.executescript(
+            """
+            CREATE TABLE prefix AS SELECT x.id AS id, x.h AS h FROM (
+                SELECT s.id, s.h,
+                       ROW_NUMBER() OVER (PARTITION BY s.id ORDER BY df.k, s.h) AS r,
+                       COUNT(*) OVER (PARTITION BY s.id) AS m
+                  FROM samples s JOIN df ON df.h = s.h
+            ) x JOIN need ON need.id = x.id
+             WHERE x.r <= x.m - need.t + 1;
+            CREATE TABLE cand AS SELECT DISTINCT p.id AS a, s.id AS b
+              FROM prefix p JOIN samples s ON s.h = p.h
+              JOIN texts ta ON ta.id = p.id JOIN texts tb ON tb.id = s.id
+             WHERE tb.n > ta.n OR (tb.n = ta.n AND tb.id > ta.id);
+            """
+        )
+        rows = db.execute(
+            """
+            SELECT c.a, c.b, COUNT(*) FROM cand c
+              JOIN samples sa ON sa.id = c.a
+              JOIN df ON df.h = sa.h
+              JOIN samples sb ON sb.id = c.b AND sb.h = sa.h
+             GROUP BY c.a, c.b
             """
         ).fetchall()
-        sizes = dict(self.db.execute("SELECT id, n FROM texts"))
         pairs = []
-        for a, b, shared in rows:
-            shorter, longer = (a, b) if (sizes[a], a) <= (sizes[b], b) else (b, a)
+        for shorter, longer, shared in rows:
             containment = shared / max(1, sizes[shorter])
-            if containment >= MIN_CONTAINMENT:
+            if shared >= MIN_SHARED_SAMPLES and containment >= MIN_CONTAINMENT:
                 pairs.append((shorter, longer, round(containment, 3)))
+        return pairs
+
+    def _pairs(self) -> list[tuple[str, str, float]]:
+        pairs = self._text_pairs()
         by_text = {frozenset(p[:2]) for p in pairs}  # a pair joined by shared text already
         self.db.execute("CREATE INDEX IF NOT EXISTS words_id ON words(id)")  # else a scan per text
         for key, ids in self.db.execute(
