@@ -25,6 +25,8 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from mappings.errors import InputError
@@ -93,7 +95,7 @@ class WorkIndex:
             """
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
             CREATE TABLE texts(id TEXT PRIMARY KEY, n INTEGER, tkey TEXT, pinned TEXT);
-            CREATE TABLE samples(h INTEGER, id TEXT);
+            CREATE TABLE samples(h INTEGER, id TEXT, PRIMARY KEY (id, h)) WITHOUT ROWID;
             CREATE TABLE words(id TEXT, h INTEGER);
             """
         )
@@ -128,30 +130,30 @@ class WorkIndex:
         db.executescript(
             f"""
             CREATE INDEX IF NOT EXISTS samples_h ON samples(h);
-            CREATE INDEX IF NOT EXISTS samples_id ON samples(id, h);
-            DROP TABLE IF EXISTS df; DROP TABLE IF EXISTS need; DROP TABLE IF EXISTS prefix;
-            DROP TABLE IF EXISTS cand;
+            DROP TABLE IF EXISTS df; DROP TABLE IF EXISTS prefix; DROP TABLE IF EXISTS cand;
             CREATE TABLE df(h INTEGER PRIMARY KEY, k INTEGER);
             INSERT INTO df SELECT h, COUNT(*) FROM samples GROUP BY h
                 HAVING COUNT(*) BETWEEN 2 AND {MAX_POSTINGS};
-            CREATE TABLE need(id TEXT PRIMARY KEY, t INTEGER) WITHOUT ROWID;
+            CREATE TABLE prefix(id TEXT, h INTEGER);
             """
         )
         sizes = dict(db.execute("SELECT id, n FROM texts"))
-        db.executemany("INSERT INTO need VALUES (?,?)", ((i, _needed(n)) for i, n in sizes.items()))
-        db.executescript(
+        # Each text's shareable samples, a text at a time (the table is keyed by text).
+        shareable = db.execute(
+            "SELECT s.id, s.h, df.k FROM samples s JOIN df ON df.h = s.h ORDER BY s.id"
+        )
+        prefixes = []
+        for text_id, rows in groupby(shareable, key=itemgetter(0)):
+            rarest_first = sorted((k, h) for _, h, k in rows)
+            keep = len(rarest_first) - _needed(sizes[text_id]) + 1
+            prefixes.extend((text_id, h) for _, h in rarest_first[: max(0, keep)])
+        db.executemany("INSERT INTO prefix VALUES (?,?)", prefixes)
+        db.execute(
             """
-            CREATE TABLE prefix AS SELECT x.id AS id, x.h AS h FROM (
-                SELECT s.id, s.h,
-                       ROW_NUMBER() OVER (PARTITION BY s.id ORDER BY df.k, s.h) AS r,
-                       COUNT(*) OVER (PARTITION BY s.id) AS m
-                  FROM samples s JOIN df ON df.h = s.h
-            ) x JOIN need ON need.id = x.id
-             WHERE x.r <= x.m - need.t + 1;
             CREATE TABLE cand AS SELECT DISTINCT p.id AS a, s.id AS b
               FROM prefix p JOIN samples s ON s.h = p.h
               JOIN texts ta ON ta.id = p.id JOIN texts tb ON tb.id = s.id
-             WHERE tb.n > ta.n OR (tb.n = ta.n AND tb.id > ta.id);
+             WHERE tb.n > ta.n OR (tb.n = ta.n AND tb.id > ta.id)
             """
         )
         rows = db.execute(
