@@ -7,13 +7,15 @@ honouring ``Retry-After``), and a reconcile run must survive lag, throttling and
 pages without hammering the servers or leaving a corrupt cache behind. Everything that waits
 goes through an injectable ``sleep`` so tests never really wait.
 
-See /work/shared/reference/wikidata-api.md for the response shapes this code expects.
+The response shapes this code expects are those of the project's reference notes on the
+Wikidata API (wikidata-api.md).
 """
 
 from __future__ import annotations
 
 import calendar
 import contextlib
+import csv
 import email.utils
 import hashlib
 import json
@@ -44,8 +46,12 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
 # Error codes that mean "try again later", not "your request is wrong".
 RETRYABLE_CODES = frozenset({"maxlag", "ratelimited", "readonly"})
-GREGORIAN = "http://www.wikidata.org/entity/Q1985727"
-JULIAN = "http://www.wikidata.org/entity/Q1985786"
+CALENDAR_MODELS = (
+    Path(__file__).resolve().parent.parent / "mappings" / "wikidata" / "calendar_models.csv"
+)
+with CALENDAR_MODELS.open(encoding="utf-8", newline="") as _f:
+    _MODELS = {row["calendar"]: row["item_iri"] for row in csv.DictReader(_f)}
+GREGORIAN, JULIAN = _MODELS["gregorian"], _MODELS["julian"]
 CACHE_FORMAT = 1
 
 

@@ -19,6 +19,8 @@ import fond.engines as engines
 import fond.export as export
 from fond.reliability.checks import (
     SEARCH_ANSWER,
+    SEARCH_ID,
+    SEARCH_TERM,
     ScriptedServer,
     build_argv,
     leftovers,
@@ -179,10 +181,10 @@ def test_wikidata_client_survives_faults_and_caches_only_whole_answers(
             server.url, cache_dir=tmp_path, sleep=slept.append, timeout=(2, 0.3), max_retries=2
         )
         if expect == "answer":
-            assert client.search("Bismarck", max_pages=1)[0]["id"] == "Q8442"
+            assert client.search(SEARCH_TERM, max_pages=1)[0]["id"] == SEARCH_ID
         else:
             with pytest.raises(WikidataUnavailable, match="no usable answer after 3 attempts"):
-                client.search("Bismarck", max_pages=1)
+                client.search(SEARCH_TERM, max_pages=1)
     files = list(tmp_path.iterdir())
     assert len(files) == (1 if expect == "answer" else 0)
     for f in files:

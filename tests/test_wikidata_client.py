@@ -23,6 +23,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import fond.wikidata as wd
+from fond.reliability.checks import SEARCH_ANSWER
 from fond.wikidata import (
     DEFAULT_USER_AGENT,
     WikidataApiError,
@@ -86,7 +87,7 @@ def closed_port_url() -> str:
 
 
 def test_every_request_sends_user_agent_maxlag_and_json_format(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
+    httpserver.expect_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     hits = client(httpserver).search("Bismarck", max_pages=1)
     assert [h["id"] for h in hits] == ["Q8442"]
     ((request, _),) = httpserver.log
@@ -101,7 +102,7 @@ def test_every_request_sends_user_agent_maxlag_and_json_format(httpserver: HTTPS
 
 
 def test_custom_user_agent_is_sent(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
+    httpserver.expect_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     client(httpserver, user_agent="FondTest/1 (mailto:test@example.org)").search("x", max_pages=1)
     assert httpserver.log[0][0].headers["User-Agent"] == "FondTest/1 (mailto:test@example.org)"
 
@@ -112,7 +113,7 @@ def test_custom_user_agent_is_sent(httpserver: HTTPServer) -> None:
 def test_maxlag_error_is_retried_after_retry_after(httpserver: HTTPServer) -> None:
     handler = sequence(
         json_response(fixture("error-maxlag.json"), **{"Retry-After": "5", "X-Database-Lag": "7"}),
-        json_response(fixture("wbsearchentities-bismarck.json")),
+        json_response(json.loads(SEARCH_ANSWER)),
     )
     httpserver.expect_request(API).respond_with_handler(handler)
     slept: list[float] = []
@@ -127,7 +128,7 @@ def test_maxlag_on_503_without_retry_after_waits_at_least_five_seconds(
     httpserver.expect_request(API).respond_with_handler(
         sequence(
             json_response(fixture("error-maxlag.json"), status=503),
-            json_response(fixture("wbsearchentities-bismarck.json")),
+            json_response(json.loads(SEARCH_ANSWER)),
         )
     )
     slept: list[float] = []
@@ -139,9 +140,7 @@ def test_429_then_ok(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(API).respond_with_data(
         "Too Many Requests", status=429, headers={"Retry-After": "2"}
     )
-    httpserver.expect_ordered_request(API).respond_with_json(
-        fixture("wbsearchentities-bismarck.json")
-    )
+    httpserver.expect_ordered_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     slept: list[float] = []
     assert client(httpserver, slept).search("Bismarck", max_pages=1)[0]["id"] == "Q8442"
     assert slept == [2.0]
@@ -156,9 +155,7 @@ def test_503_with_http_date_retry_after(httpserver: HTTPServer) -> None:
         headers={"Retry-After": when},
         content_type="text/html",
     )
-    httpserver.expect_ordered_request(API).respond_with_json(
-        fixture("wbsearchentities-bismarck.json")
-    )
+    httpserver.expect_ordered_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     slept: list[float] = []
     client(httpserver, slept).search("Bismarck", max_pages=1)
     assert len(slept) == 1 and 25 <= slept[0] <= 30
@@ -200,7 +197,7 @@ def test_html_maintenance_page_with_200_is_retried(httpserver: HTTPServer) -> No
     httpserver.expect_request(API).respond_with_handler(
         sequence(
             Response(MAINTENANCE, status=200, content_type="text/html"),
-            json_response(fixture("wbsearchentities-bismarck.json")),
+            json_response(json.loads(SEARCH_ANSWER)),
         )
     )
     slept: list[float] = []
@@ -217,7 +214,7 @@ def test_html_page_that_persists_ends_in_a_clear_error(httpserver: HTTPServer) -
 
 
 def test_truncated_json_is_retried(httpserver: HTTPServer) -> None:
-    whole = json.dumps(fixture("wbsearchentities-bismarck.json"))
+    whole = json.dumps(json.loads(SEARCH_ANSWER))
     httpserver.expect_request(API).respond_with_handler(
         sequence(
             Response(whole[: len(whole) // 2], content_type=JSON),
@@ -242,7 +239,7 @@ def test_read_timeout_is_retried() -> None:
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     try:
-        body = json.dumps(fixture("wbsearchentities-bismarck.json"))
+        body = json.dumps(json.loads(SEARCH_ANSWER))
         calls = []
         release = threading.Event()
 
@@ -374,7 +371,7 @@ def test_missing_and_redirected_entities(httpserver: HTTPServer) -> None:
 def test_cache_hit_makes_no_request_even_in_a_new_client(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
-    httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
+    httpserver.expect_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     first = client(httpserver, cache_dir=tmp_path).search("Bismarck", max_pages=1)
     again = client(httpserver, cache_dir=tmp_path).search("Bismarck", max_pages=1)
     assert first == again and len(httpserver.log) == 1
@@ -387,7 +384,7 @@ def test_cache_hit_makes_no_request_even_in_a_new_client(
 def test_corrupt_cache_file_is_ignored_and_refetched(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
-    httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
+    httpserver.expect_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     client(httpserver, cache_dir=tmp_path).search("Bismarck", max_pages=1)
     (cached,) = tmp_path.glob("*.json")
     for junk in (b'{"format": 1, "resp', b"\x00\xff", b"[]"):
@@ -409,7 +406,7 @@ def test_errors_are_not_cached(httpserver: HTTPServer, tmp_path: Path) -> None:
 def test_interrupted_cache_write_leaves_no_partial_file(
     httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException
 ) -> None:
-    httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
+    httpserver.expect_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
 
     def half_dump(obj, f, **kw) -> None:
         f.write(json.dumps(obj)[:40])
@@ -504,7 +501,7 @@ def test_parse_retry_after() -> None:
 
 
 def test_client_uses_the_given_session(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(API).respond_with_json(fixture("wbsearchentities-bismarck.json"))
+    httpserver.expect_request(API).respond_with_json(json.loads(SEARCH_ANSWER))
     session = requests.Session()
     session.headers["X-Trace"] = "fond-test"
     client(httpserver, session=session).search("Bismarck", max_pages=1)

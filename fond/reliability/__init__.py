@@ -28,6 +28,8 @@ from typing import Any
 from fond.reliability.checks import (
     PUBLISHED,
     ROOT,
+    SEARCH_ID,
+    SEARCH_TERM,
     ScriptedServer,
     build_argv,
     check_dumps,
@@ -301,8 +303,8 @@ def case_wikidata(tmp: Path, report: Report) -> None:
                 server.url, cache_dir=cache, sleep=slept.append, timeout=(2, 0.3), max_retries=2
             )
             try:
-                hits = client.search("Bismarck", max_pages=1)
-                got = "an answer" if hits and hits[0]["id"] == "Q8442" else "a WRONG answer"
+                hits = client.search(SEARCH_TERM, max_pages=1)
+                got = "an answer" if hits and hits[0]["id"] == SEARCH_ID else "a WRONG answer"
             except WikidataUnavailable:
                 got = "WikidataUnavailable (exit 3)"
             attempts = len(server.requests)

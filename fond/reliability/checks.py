@@ -319,14 +319,16 @@ class ScriptedServer:
     def cut_off(conn: socket.socket) -> None:
         conn.sendall(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n"
-            b'Connection: close\r\n\r\n{"search": [{"id": "Q8442", "label": "Otto'
+            b"Connection: close\r\n\r\n" + SEARCH_ANSWER.encode("utf-8")[:200]
         )
         conn.close()
 
 
-SEARCH_ANSWER = json.dumps(
-    {"searchinfo": {"search": "Bismarck"}, "search": [{"id": "Q8442", "label": "Otto"}]}
-)
+# A search answer in the documented shape, kept as data (its id is illustrative).
+SAMPLE_SEARCH = ROOT / "mappings" / "wikidata" / "wbsearchentities-sample.json"
+SEARCH_ANSWER = SAMPLE_SEARCH.read_text(encoding="utf-8")
+SEARCH_TERM = json.loads(SEARCH_ANSWER)["searchinfo"]["search"]
+SEARCH_ID = json.loads(SEARCH_ANSWER)["search"][0]["id"]
 
 
 def check_values(out: Path, expected: dict[str, dict[str, Any]], base: str) -> list[str]:
@@ -391,7 +393,7 @@ def wikidata_scenarios() -> list[tuple[str, list[Callable], str]]:
         ("body cut off mid-JSON, then an answer", [ScriptedServer.cut_off, ok], "answer"),
         (
             "malformed JSON with 200, then an answer",
-            [ScriptedServer.respond('{"search": [{"id": "Q8442",'), ok],
+            [ScriptedServer.respond(SEARCH_ANSWER[:60]), ok],
             "answer",
         ),
         (
