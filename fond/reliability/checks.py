@@ -327,8 +327,8 @@ class ScriptedServer:
 # A search answer in the documented shape, kept as data (its id is illustrative).
 SAMPLE_SEARCH = ROOT / "mappings" / "wikidata" / "wbsearchentities-sample.json"
 SEARCH_ANSWER = SAMPLE_SEARCH.read_text(encoding="utf-8")
-SEARCH_TERM = json.loads(SEARCH_ANSWER)["searchinfo"]["search"]
-SEARCH_ID = json.loads(SEARCH_ANSWER)["search"][0]["id"]
+_SAMPLE = json.loads(SEARCH_ANSWER)
+SEARCH_TERM, SEARCH_ID = _SAMPLE["searchinfo"]["search"], _SAMPLE["search"][0]["id"]
 
 
 def check_values(out: Path, expected: dict[str, dict[str, Any]], base: str) -> list[str]:
